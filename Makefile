@@ -1,0 +1,37 @@
+# rok: the README names these targets. Every target sets up .venv itself.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test lint bench bench-ingest clean
+
+$(VENV)/.run-installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.run-installed
+
+run: $(VENV)/.run-installed
+	$(BIN)/rok ingest mirror
+	$(BIN)/rok status
+
+test: $(VENV)/.test-installed
+	$(BIN)/pytest -q
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy src/rok/warehouse src/rok/sources
+
+bench-ingest: $(VENV)/.run-installed
+	$(BIN)/python -m rok.bench.ingest
+
+bench: bench-ingest
+
+clean:
+	rm -rf $(VENV) rok.duckdb out
