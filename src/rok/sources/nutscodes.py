@@ -14,10 +14,11 @@ __all__ = [
     "check_nuts_code",
 ]
 
-#: Countries with NUTS (or statistical-region) codes in the GISCO releases 2016-2024.
+#: Countries with NUTS (or statistical-region) codes in the GISCO releases 2016-2024
+#: (BA, UA and XK appear in 2024 only).
 NUTS_COUNTRIES = frozenset(
-    "AL AT BE BG CH CY CZ DE DK EE EL ES FI FR HR HU IE IS IT LI LT LU LV ME MK MT NL NO "
-    "PL PT RO RS SE SI SK TR UK".split()
+    "AL AT BA BE BG CH CY CZ DE DK EE EL ES FI FR HR HU IE IS IT LI LT LU LV ME MK MT NL NO "
+    "PL PT RO RS SE SI SK TR UA UK XK".split()
 )
 _CODE = re.compile(r"^[A-Z]{2}[0-9A-Z]{0,3}$")
 _AGGREGATE = re.compile(r"^(EU\d*(_\d{4})?|EA\d*(_\d{4})?|EEA\d*|EFTA|EU27_2020|EU28|EU27_2007)$")

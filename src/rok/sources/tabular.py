@@ -23,6 +23,7 @@ import pandas as pd
 
 from rok.errors import InputError, SourceError
 from rok.sources.batch import Reject
+from rok.timing import step
 
 __all__ = [
     "NA_VALUES",
@@ -36,7 +37,7 @@ __all__ = [
     "check_unique",
 ]
 
-#: Cell values read as missing (besides the empty string).
+#: Cell values read as missing in number and date columns (besides the empty string).
 NA_VALUES = frozenset({"NA", "N/A", "NaN", "nan", "null", "NULL", "None", ":"})
 _DELIMITERS = (",", ";", "\t", "|")
 csv.field_size_limit(1 << 24)
@@ -141,7 +142,7 @@ def parse_delimited(
         if record and len(record) != width:
             if not (len(record) > width and not any(record[width:])):
                 message = f"{len(record)} fields where the header has {width}"
-                column = header[min(len(record), width) - 1] if len(record) < width else f"#{width + 1}"
+                column = header[len(record)] if len(record) < width else f"#{width + 1}"
                 value = delimiter.join(record)[:80]
                 if not skip_bad_rows:
                     raise InputError(message, file=file, line=start, column=column, value=value)
@@ -171,17 +172,18 @@ def read_delimited(
 ) -> RawTable:
     """Read, decode and parse one delimited file (``.gz`` allowed)."""
     file = display or str(path)
-    data = read_bytes(path)
-    if not data.strip():
-        raise InputError("file is empty: expected a header line and data", file=file, line=1, value="")
-    return parse_delimited(
-        decode(data, file, encoding),
-        file,
-        delimiter=delimiter,
-        required=required,
-        skip_bad_rows=skip_bad_rows,
-        rejects=rejects,
-    )
+    with step("read"):
+        data = read_bytes(path)
+        if not data.strip():
+            raise InputError("file is empty: expected a header line and data", file=file, line=1, value="")
+        return parse_delimited(
+            decode(data, file, encoding),
+            file,
+            delimiter=delimiter,
+            required=required,
+            skip_bad_rows=skip_bad_rows,
+            rejects=rejects,
+        )
 
 
 _COMMA_DECIMAL = re.compile(r"^-?\d+,\d+$")
@@ -189,13 +191,17 @@ _COMMA_DECIMAL = re.compile(r"^-?\d+,\d+$")
 
 def _typed(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     """Return (converted values, mask of values that failed to convert)."""
-    text = values.astype("string").str.strip()
+    text = values.astype("string[pyarrow]").str.strip()
+    if kind == "str":
+        # Text keeps "NA" (it is Namibia's country code); only an empty cell is missing.
+        missing = text.isna() | (text == "")
+        return text.astype(object).where(~missing, None), pd.Series(False, index=values.index)
     missing = text.isna() | (text == "") | text.isin(NA_VALUES)
     text = text.mask(missing)
-    if kind == "str":
-        return text.astype(object).where(~missing, None), pd.Series(False, index=values.index)
     if kind in ("int", "float"):
-        text = text.where(~text.fillna("").str.match(_COMMA_DECIMAL), text.str.replace(",", ".", regex=False))
+        if text.str.contains(",", regex=False).any():
+            comma = text.fillna("").str.match(_COMMA_DECIMAL)
+            text = text.where(~comma, text.str.replace(",", ".", regex=False))
         number = pd.to_numeric(text, errors="coerce")
         bad = ~missing & number.isna()
         if kind == "int":
@@ -222,6 +228,17 @@ def convert(
     or an empty value in a non-nullable column, stops the load (strict) or drops its row
     into ``rejects`` (``skip_bad_rows``).
     """
+    with step("validate"):
+        return _convert(raw, spec, skip_bad_rows=skip_bad_rows, rejects=rejects)
+
+
+def _convert(
+    raw: RawTable,
+    spec: Mapping[str, Col],
+    *,
+    skip_bad_rows: bool = False,
+    rejects: list[Reject] | None = None,
+) -> pd.DataFrame:
     frame = raw.frame
     out = pd.DataFrame({"_line": frame["_line"].to_numpy()}, index=frame.index)
     bad_any = pd.Series(False, index=frame.index)
@@ -266,7 +283,8 @@ def check_unique(
     idx = int(np.flatnonzero(dup.to_numpy())[0])
     first = frame[list(key)].iloc[idx].tolist()
     if not skip_bad_rows:
-        first_line = int(frame.loc[(frame[list(key)] == frame[list(key)].iloc[idx]).all(axis=1), "_line"].iloc[0])
+        keys = frame[list(key)].astype(str)
+        first_line = int(frame.loc[(keys == keys.iloc[idx]).all(axis=1), "_line"].iloc[0])
         raise InputError(
             f"duplicate primary key ({names}) = {tuple(first)}, first seen on line {first_line} "
             f"({int(dup.sum())} duplicate rows in all)",

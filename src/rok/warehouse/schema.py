@@ -23,6 +23,9 @@ _V1 = [
         country VARCHAR, parent VARCHAR, mount_type INTEGER, urbn_type INTEGER, coast_type INTEGER,
         lon DOUBLE, lat DOUBLE, area_km2 DOUBLE, geometry BLOB, load_id BIGINT,
         PRIMARY KEY (code, nuts_version))""",
+    """CREATE TABLE region_labels (
+        code VARCHAR, nuts_version INTEGER, lon DOUBLE, lat DOUBLE, load_id BIGINT,
+        PRIMARY KEY (code, nuts_version))""",
     """CREATE TABLE projects (
         project_id VARCHAR PRIMARY KEY, framework VARCHAR, rcn BIGINT, grant_id VARCHAR,
         acronym VARCHAR, title VARCHAR, start_date DATE, end_date DATE, start_year INTEGER,
@@ -72,6 +75,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 #: Tables holding data (as opposed to provenance), in load order.
 DATA_TABLES = (
     "regions",
+    "region_labels",
     "projects",
     "organisation_sources",
     "organisations",

@@ -14,6 +14,7 @@ import pandas as pd
 
 from rok.errors import RokError, SchemaError
 from rok.sources.batch import Batch
+from rok.timing import step
 from rok.warehouse.schema import DATA_TABLES, MIGRATIONS, SCHEMA_VERSION
 
 __all__ = ["Warehouse", "LoadResult"]
@@ -116,7 +117,7 @@ class Warehouse:
         if previous is not None:
             return LoadResult(previous, batch.source, batch.file, batch.rows_read, 0, 0, skipped=True)
         started = dt.datetime.now()
-        with self.transaction() as con:
+        with step("write"), self.transaction() as con:
             load_id = int(con.execute("SELECT nextval('load_ids')").fetchone()[0])  # type: ignore[index]
             for table, condition in batch.replace.items():
                 con.execute(f"DELETE FROM {table} WHERE {condition}")
@@ -141,7 +142,7 @@ class Warehouse:
             )
         return LoadResult(load_id, batch.source, batch.file, batch.rows_read, batch.rows_kept, rejected)
 
-    def _insert(self, table: str, frame: pd.DataFrame, load_id: int | None) -> None:
+    def _insert(self, table: str, frame: pd.DataFrame, load_id: int | None, *, upsert: bool = True) -> None:
         known = self.columns(table)
         frame = frame[[c for c in frame.columns if c in known]]
         if "load_id" in known and load_id is not None:
@@ -151,7 +152,7 @@ class Warehouse:
         names = ", ".join(f'"{c}"' for c in frame.columns)
         self.con.register("_incoming", frame)
         try:
-            has_key = bool(self.scalar(
+            has_key = upsert and bool(self.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)")) and bool(self.scalar(
                 "SELECT count(*) FROM duckdb_constraints() WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'",
                 [table],
             ))
@@ -162,9 +163,9 @@ class Warehouse:
 
     def replace_table(self, table: str, frame: pd.DataFrame) -> None:
         """Replace the whole content of a derived table, atomically."""
-        with self.transaction():
+        with step("write"), self.transaction():
             self.con.execute(f"DELETE FROM {table}")
-            self._insert(table, frame, None)
+            self._insert(table, frame, None, upsert=False)
 
     def close(self) -> None:
         self.con.close()

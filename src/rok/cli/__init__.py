@@ -1,0 +1,1 @@
+"""The ``rok`` command line: thin wrappers over the library, errors as messages."""
