@@ -20,6 +20,7 @@ from rok.errors import InputError
 from rok.sources.batch import Batch, sha256_bytes
 from rok.sources.nutscodes import check_nuts_code
 from rok.sources.tabular import decode, read_bytes
+from rok.timing import step
 
 __all__ = ["read_nuts", "nuts_year_from_name", "approx_area_km2"]
 
@@ -52,6 +53,11 @@ def read_nuts(path: str | Path, *, year: int | None = None) -> Batch:
     from the code, typologies, centroid, area, WKB geometry). A label-point file
     (``NUTS_LB_...``) gives only the region centres, used to place a region on a map.
     """
+    with step("read"):
+        return _read_nuts(path, year)
+
+
+def _read_nuts(path: str | Path, year: int | None) -> Batch:
     file = str(path)
     data = read_bytes(path)
     version = year or nuts_year_from_name(path)
