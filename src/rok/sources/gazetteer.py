@@ -175,7 +175,7 @@ class Gazetteer:
         for key, how in city_candidates(city):
             if how == "cleaned":
                 cleaned = key
-            if len(key) < 2 or key in tried:
+            if len(key) < (2 if how == "exact" else 3) or key in tried:
                 continue
             tried.append(key)
             hit = names.get(key)

@@ -48,9 +48,9 @@ def read_postcodes(path: str | Path, *, country: str | None = None) -> pd.DataFr
             raise InputError("no country column, and none in the file name (pcYYYY_CC_...); pass --country",
                              file=file, line=1, column="country")
         frame["country"] = iso_to_nuts(given)
-    for row in frame.itertuples():
-        check_nuts_code(row.nuts3, file=file, line=int(row._line), column=nuts_col)
-        if not row.nuts3.startswith(row.country):
-            raise InputError(f"NUTS 3 code outside the country {row.country}", file=file, line=int(row._line),
-                             column=nuts_col, value=row.nuts3)
+    for nuts3, country_code, line in zip(frame["nuts3"], frame["country"], frame["_line"], strict=True):
+        check_nuts_code(nuts3, file=file, line=int(line), column=nuts_col)
+        if not nuts3.startswith(country_code):
+            raise InputError(f"NUTS 3 code outside the country {country_code}", file=file, line=int(line),
+                             column=nuts_col, value=nuts3)
     return frame[["country", "postcode", "nuts3"]].drop_duplicates(["country", "postcode"])

@@ -1,0 +1,30 @@
+"""Shared fixtures: the real data mirror (skipped with a message where absent) and a
+session-wide cache directory, so tests never write into the user's home."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    cache = tmp_path_factory.mktemp("rok-cache")
+    old = os.environ.get("ROK_CACHE")
+    os.environ["ROK_CACHE"] = str(cache)
+    yield cache
+    if old is None:
+        os.environ.pop("ROK_CACHE", None)
+    else:
+        os.environ["ROK_CACHE"] = old
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    candidates = [os.environ.get("ROK_MIRROR"), str(Path(__file__).resolve().parents[1] / ".." / "shared" / "data")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate).resolve()
+    pytest.skip("the data mirror is absent: set ROK_MIRROR or put shared/data beside the repository")
