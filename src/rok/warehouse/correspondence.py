@@ -119,6 +119,9 @@ def unmapped_codes(wh: Warehouse) -> pd.DataFrame:
         """
         SELECT i.region, any_value(i.nuts_version) AS nuts_version, count(*) AS rows,
                CASE WHEN any_value(i.nuts_version) IS NULL THEN 'code in none of the loaded NUTS versions'
+                    WHEN bool_or(k.method = 'recode (area overlap)')
+                    THEN 'recode (area overlap) -> ' || any_value(k.to_code) FILTER (WHERE k.method = 'recode (area overlap)')
+                         || ', where the values published under the 2021 code take precedence'
                     ELSE coalesce(string_agg(DISTINCT k.method || ' -> ' || k.to_code, '; '), 'no overlapping 2021 region')
                END AS reason
         FROM indicators i
