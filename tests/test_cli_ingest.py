@@ -348,11 +348,11 @@ BAD: dict[str, Bad] = {
                                row_level=True, table="participations", good_rows=4),
     # 7. a non-UTF-8 file
     "cordis-latin-1": Bad("cordis", edited(H2020, sub('"UNIVERSITETET I BERGEN"', '"Universit\xe9tet i Bergen"'.encode("latin-1")), ORG),
-                          _ORG_FILE, line=2, column="char 50", value="e9", says=("not valid utf-8",)),
+                          _ORG_FILE, line=2, column="char 53", value="e9", says=("not valid utf-8",)),
     "eurostat-latin-1": Bad("eurostat", edited(SDMX_LABELS, lambda d: d.decode().encode("latin-1")), SDMX_LABELS.name,
-                            line=4, column="char 266", value="e9", says=("not valid utf-8",)),
+                            line=4, column="char 164", value="e9", says=("not valid utf-8",)),
     "table-latin-1": Bad("table", edited(FUNDING, lambda d: d.decode().encode("latin-1")), FUNDING.name,
-                         line=2, column="char 48", value="e4", says=("not valid utf-8",)),
+                         line=2, column="char 46", value="e4", says=("not valid utf-8",)),
     # 8. an empty file
     "cordis-empty-member": Bad("cordis", edited(H2020, empty, ORG), _ORG_FILE, line=1, value="", says=("file is empty",)),
     "cordis-empty-zip": Bad("cordis", zipped(empty), "cordis-h2020projects-csv.zip", says=("ZIP",)),
@@ -360,7 +360,7 @@ BAD: dict[str, Bad] = {
     "table-empty": Bad("table", edited(FUNDING, empty), FUNDING.name, line=1, value="", says=("file is empty",)),
     "nuts-empty": Bad("nuts", edited(NUTS, empty), NUTS.name, says=("file is empty",)),
     # 9. GeoJSON that is not JSON, or not NUTS
-    "nuts-not-json": Bad("nuts", written(NUTS.name, _NOT_JSON), NUTS.name, line=3, column="char 23",
+    "nuts-not-json": Bad("nuts", written(NUTS.name, _NOT_JSON), NUTS.name, line=3, column="char 22",
                          says=("not valid JSON",)),
     "nuts-unknown-code": Bad("nuts", edited(NUTS, sub('"NUTS_ID": "NL224"', '"NUTS_ID": "XX224"')), NUTS.name,
                              column="feature 11.NUTS_ID", value="XX224", says=("unknown NUTS code",)),
@@ -382,6 +382,8 @@ def test_bad_input_fails_cleanly_and_changes_nothing(case: str, db: Path, tmp_pa
     path = bad.build(tmp_path)
     before = snapshot(db)
     message = assert_clean_failure(rok(cache, *bad.args(path), "--db", db))
+    assert bad.file in message
+    message = message.replace(str(tmp_path), "<tmp>")  # what is said, not where the test ran
     for fragment in bad.fragments():
         assert fragment in message, (fragment, message)
     assert snapshot(db) == before
@@ -468,7 +470,7 @@ def test_status_shows_a_reject_whose_value_looks_like_markup(db: Path, tmp_path:
 def test_eurostat_wrong_delimiter_is_named(db: Path, tmp_path: Path, cache: Path) -> None:
     path = BAD["eurostat-wrong-delimiter"].build(tmp_path)
     message = assert_clean_failure(rok(cache, "ingest", "eurostat", path, "--db", db))
-    assert "delimiter" in message
+    assert "delimiter" in message.replace(str(tmp_path), "<tmp>")
 
 
 # -- idempotent and forced loads -------------------------------------------------------------------

@@ -6,7 +6,15 @@ import pytest
 
 from rok.errors import InputError, SourceError
 from rok.sources.batch import Reject
-from rok.sources.tabular import Col, check_unique, convert, decode, parse_delimited, read_bytes, read_delimited
+from rok.sources.tabular import (
+    Col,
+    check_unique,
+    convert,
+    decode,
+    parse_delimited,
+    read_bytes,
+    read_delimited,
+)
 
 
 def test_decode_reports_line_column_and_byte():

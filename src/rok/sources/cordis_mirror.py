@@ -80,7 +80,7 @@ def _bad_codes(frame: pd.DataFrame, column: str, allowed: set[str], file: str, s
 
 def read_h2020_participations(path: str | Path, *, skip_bad_rows: bool = False) -> Batch:
     """``participations.csv.gz`` -> ``projects`` and ``participations``."""
-    file, rejects = str(path), []
+    file, rejects = str(path), list[Reject]()
     raw = read_delimited(path, required=["rcn", "role", "pic", "type", "contribution", "country"],
                          skip_bad_rows=skip_bad_rows, rejects=rejects)
     spec = {
@@ -123,7 +123,7 @@ def read_h2020_programme_parts(path: str | Path, *, skip_bad_rows: bool = False)
 
     A project in k parts gives each part the weight 1/k (so fractional counts add up to 1).
     """
-    file, rejects = str(path), []
+    file, rejects = str(path), list[Reject]()
     raw = read_delimited(path, required=["rcn", "programme_part"], skip_bad_rows=skip_bad_rows, rejects=rejects)
     frame = convert(raw, {"rcn": Col("rcn", "int", False), "code": Col("programme_part", nullable=False)},
                     skip_bad_rows=skip_bad_rows, rejects=rejects)
@@ -146,7 +146,7 @@ def read_h2020_programme_parts(path: str | Path, *, skip_bad_rows: bool = False)
 
 
 def _addresses(path: str | Path, source: str, spec: dict[str, Col], key: str, skip_bad_rows: bool) -> Batch:
-    file, rejects = str(path), []
+    file, rejects = str(path), list[Reject]()
     raw = read_delimited(path, required=[c.source for c in spec.values() if not c.nullable] + [spec["country"].source],
                          skip_bad_rows=skip_bad_rows, rejects=rejects)
     frame = convert(raw, {k: v for k, v in spec.items() if v.source in raw.header}, skip_bad_rows=skip_bad_rows, rejects=rejects)
@@ -180,7 +180,7 @@ _REFERENCE = {
 
 def read_reference(path: str | Path, *, skip_bad_rows: bool = False) -> Batch:
     """A CORDIS reference-data file (semicolon separated) -> ``reference`` (kind, code, language, title)."""
-    file, rejects = str(path), []
+    file, rejects = str(path), list[Reject]()
     name = Path(path).name
     if name not in _REFERENCE:
         from rok.errors import InputError

@@ -182,14 +182,14 @@ class Gazetteer:
             if hit:
                 return Place(hit[0], hit[1], hit[2], hit[3], how)
         if "?" in city or "\ufffd" in city:
-            hit = self._wildcard(country, city)
-            if hit:
-                return hit
+            place = self._wildcard(country, city)
+            if place:
+                return place
         key = cleaned or (tried[0] if tried else "")
         if fuzzy and key:
-            hit = self._fuzzy(country, key)
-            if hit:
-                return hit
+            place = self._fuzzy(country, key)
+            if place:
+                return place
         for piece, how in _pieces(key):
             found = names.get(piece) if len(piece) >= 4 else None
             if found:
