@@ -28,3 +28,16 @@ def mirror() -> Path:
         if candidate and Path(candidate).is_dir():
             return Path(candidate).resolve()
     pytest.skip("the data mirror is absent: set ROK_MIRROR or put shared/data beside the repository")
+
+
+@pytest.fixture(scope="session")
+def mirror_db(mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse file with the whole mirror loaded (built once per test session)."""
+    from rok.warehouse import Warehouse
+    from rok.warehouse.ingest import ingest_mirror
+
+    path = tmp_path_factory.mktemp("mirror-warehouse") / "rok.duckdb"
+    with Warehouse(path) as wh:
+        report = ingest_mirror(wh, mirror)
+    assert report.missing == []
+    return path

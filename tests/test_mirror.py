@@ -77,12 +77,8 @@ KNOWN = {
 
 
 @pytest.fixture(scope="module")
-def loaded(mirror, tmp_path_factory):
-    path = tmp_path_factory.mktemp("mirror") / "rok.duckdb"
-    with Warehouse(path) as wh:
-        report = ingest_mirror(wh, mirror)
-    assert report.missing == []
-    return path
+def loaded(mirror_db):
+    return mirror_db
 
 
 @pytest.fixture()
@@ -176,3 +172,11 @@ def test_status_json_through_the_cli(loaded):
     assert report["placement"]["participations"]["share"] >= 0.80
     assert {row["method"] for row in report["placement"]["by_method"]} >= {"gazetteer", "single-region", "unplaced"}
     assert report["tables"]["participations"] == 144_726
+
+
+def test_two_address_sources_agree(wh):
+    from rok.warehouse.placement import cross_source_agreement
+
+    check = cross_source_agreement(wh)
+    assert check["placed_from_both"] > 5_000
+    assert check["agreement"] >= 0.97

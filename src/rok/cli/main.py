@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -48,10 +49,11 @@ def friendly(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except RokError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
         except duckdb.IOException as exc:
-            err.print(f"[bold red]error:[/] warehouse cannot be opened: {exc}", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]error:[/] warehouse cannot be opened: {escape(str(exc))}", highlight=False,
+                      soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -84,7 +86,7 @@ def _print_loads(results: list[LoadResult]) -> None:
     for column in ("load", "source", "file", "read", "kept", "rejected", "status"):
         table.add_column(column, justify="right" if column in ("load", "read", "kept", "rejected") else "left")
     for r in results:
-        table.add_row(str(r.load_id), r.source, Path(r.file).name, f"{r.rows_read:,}", f"{r.rows_kept:,}",
+        table.add_row(str(r.load_id), escape(r.source), escape(Path(r.file).name), f"{r.rows_read:,}", f"{r.rows_kept:,}",
                       f"{r.rows_rejected:,}", "unchanged, skipped" if r.skipped else "loaded")
     out.print(table)
 
@@ -105,7 +107,7 @@ def ingest_mirror_cmd(
         report = ingest_mirror(wh, directory, force=force, skip_bad_rows=not strict, progress=progress)
     _print_loads(report.loads)
     for missing in report.missing:
-        err.print(f"[yellow]warning:[/] mirror file not found, skipped: {missing}")
+        err.print(f"[yellow]warning:[/] mirror file not found, skipped: {escape(missing)}")
 
 
 @ingest_app.command("cordis")
@@ -169,19 +171,31 @@ def ingest_table_cmd(
 def locate_cmd(
     db: Path = DbOption,
     postcodes: list[Path] = typer.Option(None, "--postcodes", help="Postcode -> NUTS 3 tables (e.g. GISCO TERCET files)."),
+    check: bool = typer.Option(False, "--check", help="Also place organisations from each of two address sources "
+                               "alone and report how often the two NUTS 2 regions agree."),
 ) -> None:
     """Place every organisation in NUTS 2021 (official code, postcode, gazetteer + polygons)."""
     import pandas as pd
 
     from rok.sources.postcodes import read_postcodes
-    from rok.warehouse.placement import build_organisations
+    from rok.warehouse.placement import build_organisations, cross_source_agreement
     from rok.warehouse.status import placement_coverage
 
     table = pd.concat([read_postcodes(p) for p in postcodes]) if postcodes else None
     with _open(db) as wh, progress_bar() as progress:
         build_organisations(wh, postcodes=table, progress=progress)
         coverage = placement_coverage(wh)
+        agreement = cross_source_agreement(wh) if check else None
     _print_coverage(coverage)
+    if agreement:
+        out.print(
+            f"accuracy check: {agreement['organisations_with_two_addresses']:,} organisations have a 2017 H2020 and "
+            f"an FP7 address in the same country; {agreement['placed_from_both']:,} placed from both; the two NUTS 2 "
+            f"regions agree for {agreement['same_nuts2']:,} ({agreement['agreement']:.1%})", highlight=False)
+
+
+def _amount(value: float | None) -> str:
+    return "" if value is None or value != value else f"{value:,.0f}"
 
 
 def _percent(value: float | None) -> str:
@@ -196,15 +210,14 @@ def _print_coverage(cov: dict[str, Any]) -> None:
         row = cov[key]
         total = row.get("total", row.get("placed"))
         placed = row.get("placed") if key != "placed_inside_own_country" else row.get("inside")
-        table.add_row(key.replace("_", " "), f"{total or 0:,.0f}", f"{placed or 0:,.0f}",
-                      "" if row["share"] is None else f"{row['share']:.1%}")
+        table.add_row(key.replace("_", " "), _amount(total), _amount(placed), _percent(row["share"]))
     out.print(table)
     methods = Table(title="by method")
     for column in ("method", "organisations", "participations", "EC contribution (EUR)"):
         methods.add_column(column, justify="left" if column == "method" else "right")
     for row in cov["by_method"]:
         methods.add_row(str(row["method"]), f"{row['organisations']:,}", f"{row['participations']:,}",
-                        f"{row['ec_contribution'] or 0:,.0f}")
+                        _amount(row["ec_contribution"]))
     out.print(methods)
     countries = Table(title="by country (participations)")
     for column in ("country", "participations", "placed", "share", "share of EC contribution"):
@@ -246,7 +259,7 @@ def status_cmd(
     for column in ("load", "source", "file", "read", "kept", "rejected", "status", "finished"):
         loads.add_column(column)
     for row in report["loads"]:
-        loads.add_row(str(row["load_id"]), row["source"], Path(row["file"]).name, f"{row['rows_read']:,}",
+        loads.add_row(str(row["load_id"]), escape(row["source"]), escape(Path(row["file"]).name), f"{row['rows_read']:,}",
                       f"{row['rows_kept']:,}", f"{row['rows_rejected']:,}", row["status"], row["finished"])
     out.print(loads)
     if report["rejects"]:
@@ -254,8 +267,8 @@ def status_cmd(
         for column in ("load", "file", "line", "column", "value", "reason"):
             rejects.add_column(column)
         for row in report["rejects"]:
-            rejects.add_row(str(row["load_id"]), Path(row["file"]).name, str(row["line"]), str(row["column"]),
-                            str(row["value"]), row["reason"])
+            rejects.add_row(*(escape(str(v)) for v in (row["load_id"], Path(row["file"]).name, row["line"],
+                                                         row["column"], row["value"], row["reason"])))
         out.print(rejects)
     if report["placement"]:
         _print_coverage(report["placement"])
@@ -263,7 +276,7 @@ def status_cmd(
     mapped = ", ".join(f"{r['method']}: {r['rows']:,}" for r in ind["rows_nuts2021_by_method"])
     out.print(f"indicators: {ind['rows']:,} rows; in NUTS 2021: {mapped or 'none'}")
     if ind["unmapped_codes"]:
-        codes = ", ".join(f"{r['region']} ({r['rows']})" for r in ind["unmapped_codes"][:40])
+        codes = escape(", ".join(f"{r['region']} ({r['rows']})" for r in ind["unmapped_codes"][:40]))
         out.print(f"[yellow]not mapped to NUTS 2021[/] ({len(ind['unmapped_codes'])} codes; rows): {codes}"
                   + (" ..." if len(ind["unmapped_codes"]) > 40 else ""), highlight=False)
         out.print("  see `rok status --format json` for the reason per code", highlight=False)

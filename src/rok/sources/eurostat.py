@@ -31,6 +31,7 @@ from rok.sources.batch import Batch, Reject, sha256_file
 from rok.sources.table import BadValues, region_problems
 from rok.sources.tabular import (
     NA_VALUES,
+    _sniff_message,
     Col,
     RawTable,
     check_unique,
@@ -79,6 +80,10 @@ def _layout(header: list[str], file: str) -> tuple[str, list[str]]:
         return "sdmx-csv 1.0", header
     if {"geo", "time", "obs_value"} <= set(header):
         return "simple", header
+    wrong = _sniff_message(",".join(header), ",") if len(header) == 1 else None
+    if wrong:
+        raise InputError(wrong + " (SDMX-CSV is comma-separated)", file=file, line=1, column=header[0][:40],
+                         value=header[0])
     raise InputError(
         "not a Eurostat layout: expected SDMX-CSV (STRUCTURE,STRUCTURE_ID,... or DATAFLOW,LAST UPDATE,...) "
         "or freq,unit,geo,time,obs_value", file=file, line=1, value=",".join(header))

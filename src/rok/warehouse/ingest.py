@@ -99,7 +99,8 @@ def ingest_mirror(
         loads.append(_load(wh, reader, path, force=force, skip_bad_rows=skip_bad_rows))
     if progress:
         progress("loaded", len(MIRROR_FILES), len(MIRROR_FILES))
-    refresh(wh, gazetteer=gazetteer, progress=progress)
+    if not all(load.skipped for load in loads) or not wh.scalar("SELECT count(*) FROM organisations"):
+        refresh(wh, gazetteer=gazetteer, progress=progress)
     return IngestReport(loads, missing)
 
 

@@ -34,7 +34,7 @@ from rok.sources.nutscodes import iso_to_nuts
 from rok.timing import step
 from rok.warehouse.store import Warehouse
 
-__all__ = ["build_organisations", "NutsIndex", "PLACEMENT_VERSION"]
+__all__ = ["build_organisations", "cross_source_agreement", "NutsIndex", "PLACEMENT_VERSION"]
 
 PLACEMENT_VERSION = 2021
 Progress = Callable[[str, int, int], None]
@@ -229,3 +229,43 @@ def build_organisations(
     out = orgs.reset_index()
     wh.replace_table("organisations", out)
     return out
+
+
+def cross_source_agreement(wh: Warehouse, gazetteer: Gazetteer | None = None) -> dict[str, object]:
+    """Accuracy check: organisations with addresses in two sources, placed from each alone.
+
+    For every organisation with both a 2017 H2020 address and an FP7 address in the same
+    country, each city is geocoded and located independently; the share whose two NUTS 2
+    regions agree bounds the placement error from below (a disagreement is either a
+    geocoding error or a real move between the two snapshots).
+    """
+    gazetteer = gazetteer or Gazetteer.load()
+    nuts = NutsIndex.from_warehouse(wh)
+    pairs = wh.query(
+        """SELECT a.org_id, a.city AS city_a, b.city AS city_b, upper(a.country) AS country
+           FROM organisation_sources a JOIN organisation_sources b USING (org_id)
+           WHERE a.source = 'cordis-h2020-orgs-2017' AND b.source = 'cordis-fp7-addresses'
+             AND upper(a.country) = upper(b.country) ORDER BY a.org_id"""
+    )
+    pairs["country"] = pairs["country"].map(iso_to_nuts)
+    pairs = pairs[pairs["country"].isin(set(nuts.countries))]
+    places_a = [gazetteer.lookup(c, k) for c, k in zip(pairs["city_a"], pairs["country"], strict=True)]
+    places_b = [gazetteer.lookup(c, k) for c, k in zip(pairs["city_b"], pairs["country"], strict=True)]
+    keep = np.array([a is not None and b is not None for a, b in zip(places_a, places_b, strict=True)], dtype=bool)
+    both = pairs[keep]
+    a = [p for p, k in zip(places_a, keep, strict=True) if k]
+    b = [p for p, k in zip(places_b, keep, strict=True) if k]
+    country = both["country"].to_numpy()
+    region_a, _ = nuts.locate(np.array([p.lon for p in a]), np.array([p.lat for p in a]), country)  # type: ignore[union-attr]
+    region_b, _ = nuts.locate(np.array([p.lon for p in b]), np.array([p.lat for p in b]), country)  # type: ignore[union-attr]
+    nuts2_a = np.array([r[:4] for r in region_a])
+    nuts2_b = np.array([r[:4] for r in region_b])
+    agree = nuts2_a == nuts2_b
+    differ = both.assign(nuts2_a=nuts2_a, nuts2_b=nuts2_b)[~agree]
+    return {
+        "organisations_with_two_addresses": len(pairs),
+        "placed_from_both": int(keep.sum()),
+        "same_nuts2": int(agree.sum()),
+        "agreement": round(float(agree.mean()), 4) if len(agree) else None,
+        "examples_of_disagreement": differ.head(20).to_dict(orient="records"),
+    }
