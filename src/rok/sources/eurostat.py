@@ -31,9 +31,9 @@ from rok.sources.batch import Batch, Reject, sha256_file
 from rok.sources.table import BadValues, region_problems
 from rok.sources.tabular import (
     NA_VALUES,
-    _sniff_message,
     Col,
     RawTable,
+    _sniff_message,
     check_unique,
     convert,
     decode,
