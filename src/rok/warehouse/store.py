@@ -44,6 +44,7 @@ class Warehouse:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
             raise SchemaError(f"cannot open warehouse {self.path}: {exc}") from None
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self.migrate()
         elif self.schema_version() != SCHEMA_VERSION:
