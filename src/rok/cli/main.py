@@ -359,6 +359,11 @@ def fetch_nuts_cmd(
     _fetched(path, ingest, db, "nuts")
 
 
+from rok.cli import analysis as _analysis  # noqa: E402  (the commands need `friendly` above)
+
+_analysis.register(app, friendly)
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,169 @@
+"""CLI commands of the research profiles: thin wrappers over :class:`rok.analysis.profiles.Profiles`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from rok import config
+from rok.analysis.profiles import Profiles
+from rok.cli.output import check_format, emit
+from rok.errors import InputError
+from rok.measures import Selection, open_engine
+
+__all__ = ["register", "parse_years", "compute"]
+
+LevelOpt = typer.Option(2, "--level", help="NUTS level: 1, 2 or 3.")
+CountingOpt = typer.Option("fractional", "--counting", help="full or fractional (default: fractional).")
+MeasureOpt = typer.Option("participations", "--measure", help="participations or funding (EC contribution).")
+YearsOpt = typer.Option(None, "--years", help="Project start years FROM-TO, e.g. 2015-2018 (default: all).")
+EngineOpt = typer.Option("duckdb", "--engine", help="duckdb (default) or spark (needs rok[spark]).")
+FormatOpt = typer.Option("text", "--format", help="text, csv or json.")
+DbOpt = typer.Option(None, "--db", help="Warehouse file (default: $ROK_DB or ./rok.duckdb).")
+TaxonomyOpt = typer.Option("h2020-part", "--taxonomy", help="Domain taxonomy (default: h2020-part, the programme parts).")
+
+_YEARS = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4}))?\s*$")
+
+
+def parse_years(text: str | None) -> tuple[int, int] | None:
+    """``2015-2018`` -> (2015, 2018); ``2016`` -> (2016, 2016); None -> None."""
+    if text is None:
+        return None
+    found = _YEARS.match(text)
+    if not found:
+        raise InputError("expected --years FROM-TO, e.g. 2015-2018", column="--years", value=text)
+    start = int(found.group(1))
+    return start, int(found.group(2) or start)
+
+
+def compute(level: int, counting: str, measure: str, years: str | None, engine: str, db: Path | None,
+            taxonomy: str = "h2020-part") -> Profiles:
+    """Open the engine on the warehouse and compute the profiles of the selection."""
+    sel = Selection(level=level, measure=measure, counting=counting, years=parse_years(years), taxonomy=taxonomy)
+    path = config.db_path(db)
+    if not Path(path).exists():
+        raise InputError("no warehouse here yet; run `rok ingest mirror` first", file=str(path))
+    with open_engine(engine, path) as running:
+        return Profiles.compute(running, sel)
+
+
+def _notes(p: Profiles, **extra: Any) -> dict[str, Any]:
+    cov = p.coverage
+    notes = {"selection": p.selection.describe(), "engine": p.engine,
+             "participations counted": f"{cov.get('counted', 0):,} of {cov.get('participations', 0):,} "
+                                       "(placed at the level, with a domain, in the period)"}
+    notes.update(extra)
+    return notes
+
+
+def register(app: typer.Typer, friendly: Any) -> None:
+    """Add the profile commands to ``app`` (``friendly`` turns errors into messages)."""
+
+    @app.command("specialisation")
+    @friendly
+    def specialisation_cmd(region: str = typer.Option(None, "--region", help="One region only."),
+                           level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
+                           years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
+                           taxonomy: str = TaxonomyOpt) -> None:
+        """Activity, share and RCA (location quotient) of every region in every domain."""
+        check_format(fmt)
+        p = compute(level, counting, measure, years, engine, db, taxonomy)
+        table = p.specialisation_table()
+        if region:
+            table = table[table["region"] == p.check_region(region)].sort_values("rca", ascending=False)
+        emit(table, fmt, title="specialisation (RCA = 1: the European average)",
+             notes=_notes(p, formula="RCA[r,d] = (x[r,d]/x[r,.]) / (x[.,d]/x[.,.]) (Balassa 1965)"), limit=60)
+
+    @app.command("relatedness")
+    @friendly
+    def relatedness_cmd(method: str = typer.Option("proximity", "--method", help="proximity, association or cosine."),
+                        level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
+                        years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
+                        taxonomy: str = TaxonomyOpt) -> None:
+        """Relatedness between domains from their co-specialisation across regions."""
+        check_format(fmt)
+        p = compute(level, counting, measure, years, engine, db, taxonomy)
+        matrix = p.relatedness(method)
+        long = matrix.rename_axis(index="domain_i", columns="domain_j").stack().rename(method).reset_index()
+        long = long[long["domain_i"] < long["domain_j"]].sort_values(method, ascending=False)  # each pair once
+        emit(long, fmt, title=f"relatedness between domains ({method})", notes=_notes(p), limit=40)
+
+    @app.command("density")
+    @friendly
+    def density_cmd(region: str = typer.Option(None, "--region", help="One region only."),
+                    level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
+                    years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
+                    taxonomy: str = TaxonomyOpt) -> None:
+        """Relatedness density of every region around every domain (0-100)."""
+        check_format(fmt)
+        p = compute(level, counting, measure, years, engine, db, taxonomy)
+        table = p.density_table()
+        if region:
+            table = table[table["region"] == p.check_region(region)].sort_values("density", ascending=False)
+        emit(table, fmt, title="relatedness density",
+             notes=_notes(p, formula="RD[r,d] = 100 sum_j phi[d,j] M[r,j] / sum_j phi[d,j] (Balland et al. 2019)"),
+             limit=60)
+
+    @app.command("complexity")
+    @friendly
+    def complexity_cmd(domains: bool = typer.Option(False, "--domains", help="Domain complexity (PCI) instead of regions (ECI)."),
+                       method: str = typer.Option("eigenvector", "--method", help="eigenvector or reflections."),
+                       level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
+                       years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
+                       taxonomy: str = TaxonomyOpt) -> None:
+        """Knowledge complexity of regions (ECI) or domains (PCI)."""
+        check_format(fmt)
+        if method not in ("eigenvector", "reflections"):
+            raise InputError("unknown complexity method; expected eigenvector or reflections", value=method)
+        p = compute(level, counting, measure, years, engine, db, taxonomy)
+        if method == "reflections":
+            from rok.analysis.complexity import complexity
+
+            p.complexity = complexity(p.specialised, method="reflections")
+        emit(p.complexity_table(domains), fmt, title=f"knowledge complexity ({method})",
+             notes=_notes(p, method=f"{method} (Hidalgo & Hausmann 2009); sign: ECI correlates positively with "
+                                    "diversity", dropped=p.dropped), limit=60)
+
+    @app.command("performance")
+    @friendly
+    def performance_cmd(level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
+                        years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
+        """Research performance index and group of every NUTS 2 region (after the RIS)."""
+        check_format(fmt)
+        p = compute(level, counting, measure, years, engine, db)
+        table = p.performance_table()
+        assert p.performance is not None
+        emit(table.sort_values("index", ascending=False), fmt, title="research performance index (reference mean = 100)",
+             notes=_notes(p, groups="leader > 125, strong 100-125, moderate 70-100, emerging < 70",
+                          dropped_indicators=p.performance.dropped or "none"), limit=60)
+
+    @app.command("clusters")
+    @friendly
+    def clusters_cmd(region: str = typer.Option(None, "--region", help="One region only."),
+                     min_stars: int = typer.Option(1, "--min-stars", help="Show cells with at least this many stars."),
+                     level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
+                     years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
+                     taxonomy: str = TaxonomyOpt) -> None:
+        """Research-driven cluster stars (size, specialisation LQ >= 2, focus)."""
+        check_format(fmt)
+        p = compute(level, counting, measure, years, engine, db, taxonomy)
+        table = p.stars[p.stars["stars"] >= min_stars]
+        if region:
+            table = table[table["region"] == p.check_region(region)]
+        emit(table.reset_index(drop=True), fmt, title="cluster stars (after the European Cluster Observatory)",
+             notes=_notes(p), limit=60)
+
+    @app.command("peers")
+    @friendly
+    def peers_cmd(region: str = typer.Argument(..., help="A NUTS 2 code, e.g. DE21."),
+                  k: int = typer.Option(10, "--k", help="How many peers."),
+                  exclude_country: bool = typer.Option(False, "--exclude-country", help="Only regions of other countries."),
+                  engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
+        """Peer regions by structural similarity (S3 Regional Benchmarking, Navarro et al. 2014)."""
+        check_format(fmt)
+        p = compute(2, "fractional", "participations", None, engine, db)
+        emit(p.peers_of(region, k=k, exclude_country=exclude_country), fmt,
+             title=f"structural peers of {region.upper()} {p.region_name(region.upper())}", notes=_notes(p))
