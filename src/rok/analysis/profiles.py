@@ -63,6 +63,7 @@ class Profiles:
     coverage: dict[str, Any]
     dropped: dict[str, list[str]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     # -- building -------------------------------------------------------------------------
     @classmethod
@@ -156,7 +157,12 @@ class Profiles:
                          value=method)
 
     def specialisation_table(self) -> pd.DataFrame:
-        """Long: region, domain, value, share (of the region), rca, specialised."""
+        """Long: region, domain, value, share (of the region), rca, specialised (computed once)."""
+        if "specialisation" not in self._memo:
+            self._memo["specialisation"] = self._specialisation_table()
+        return self._memo["specialisation"]
+
+    def _specialisation_table(self) -> pd.DataFrame:
         long = self.activity.stack().rename("value").reset_index()
         share = self.activity.div(self.activity.sum(axis=1), axis=0).stack().rename("share").reset_index()
         out = long.merge(share, on=["region", "domain"]).merge(
@@ -198,6 +204,9 @@ class Profiles:
                              value=self.selection.level)
         if region not in self.features.index:
             raise InputError("no structural indicators for this region", value=region)
-        out = peers(self.features, region, k=k, exclude_country=exclude_country, missing="mean")
-        out.insert(1, "name", [self.region_name(p) for p in out["peer"]])
-        return out
+        key = ("peers", region, k, exclude_country)
+        if key not in self._memo:
+            out = peers(self.features, region, k=k, exclude_country=exclude_country, missing="mean")
+            out.insert(1, "name", [self.region_name(p) for p in out["peer"]])
+            self._memo[key] = out
+        return self._memo[key]

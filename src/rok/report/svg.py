@@ -12,7 +12,7 @@ from html import escape
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-__all__ = ["Point", "europe_map", "bars", "scatter", "GROUP_COLOURS", "legend"]
+__all__ = ["Point", "europe_map", "map_paths", "bars", "scatter", "GROUP_COLOURS", "legend"]
 
 #: Performance groups, RIS colours (dark to light).
 GROUP_COLOURS = {"leader": "#1a6b3c", "strong": "#63a35c", "moderate": "#f2b447", "emerging": "#d9534f"}
@@ -37,8 +37,16 @@ def _path(geom: BaseGeometry, scale: float) -> str:
     return "".join(parts)
 
 
+def map_paths(shapes: Mapping[str, BaseGeometry], *, width: int = 560, tolerance: float = 0.02) -> dict[str, str]:
+    """SVG path data of each region inside the map window (simplified), to reuse across maps."""
+    scale = width / ((_BBOX[2] - _BBOX[0]) * _COS)
+    window = shapely.box(*_BBOX)
+    return {code: _path(geom.simplify(tolerance), scale) for code, geom in shapes.items()
+            if geom is not None and window.intersects(geom.representative_point())}
+
+
 def europe_map(
-    shapes: Mapping[str, BaseGeometry],
+    shapes: Mapping[str, BaseGeometry] | Mapping[str, str],
     fill: Mapping[str, str],
     *,
     names: Mapping[str, str] | None = None,
@@ -54,23 +62,20 @@ def europe_map(
     """
     scale = width / ((_BBOX[2] - _BBOX[0]) * _COS)
     height = (_BBOX[3] - _BBOX[1]) * scale
-    window = shapely.box(*_BBOX)
+    paths = shapes if all(isinstance(v, str) for v in shapes.values()) else map_paths(shapes, width=width)  # type: ignore[arg-type]
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" width="{width}" '
            f'role="img" aria-label="{escape(title or "map of European regions")}" class="map">',
            f'<rect width="{width}" height="{height:.0f}" fill="#f4f8fb"/>']
-    for code, geom in shapes.items():
-        if geom is None or not window.intersects(geom.representative_point()):
-            continue
+    for code, d in paths.items():
         label = escape(f"{code} {names.get(code, '') if names else ''}".strip())
-        shape = (f'<path d="{_path(geom.simplify(0.02), scale)}" fill="{fill.get(code, _NO_DATA)}" '
+        shape = (f'<path d="{d}" fill="{fill.get(code, _NO_DATA)}" '
                  f'stroke="#ffffff" stroke-width="0.4"><title>{label}</title></path>')
         if links and code in links:
             shape = f'<a href="{escape(links[code])}">{shape}</a>'
         out.append(shape)
     for code in highlight:
-        geom = shapes.get(code)
-        if geom is not None:
-            out.append(f'<path d="{_path(geom.simplify(0.01), scale)}" fill="none" stroke="#111" stroke-width="2"/>')
+        if code in paths:
+            out.append(f'<path d="{paths[code]}" fill="none" stroke="#111" stroke-width="2"/>')
     out.append("</svg>")
     return "".join(out)
 
@@ -95,7 +100,7 @@ def bars(
     """Horizontal bars, one per (label, value), with an optional reference line (e.g. RCA = 1)."""
     if not items:
         return '<p class="empty">no data</p>'
-    label_w, pad = 230, 50
+    label_w, pad = 250, 50
     top = max(max(v for _, v in items), reference or 0) or 1.0
     plot = width - label_w - pad
     height = len(items) * (bar_height + 4) + 24
@@ -106,7 +111,7 @@ def bars(
         length = max(value, 0) / top * plot
         fill = "#c0392b" if highlight_above is not None and value >= highlight_above else colour
         out.append(f'<text x="{label_w - 6}" y="{y + bar_height * 0.75:.1f}" text-anchor="end" font-size="12">'
-                   f"{escape(label[:38])}</text>")
+                   f"{escape(label if len(label) <= 34 else label[:33] + '…')}</text>")
         out.append(f'<rect x="{label_w}" y="{y}" width="{length:.1f}" height="{bar_height}" fill="{fill}">'
                    f"<title>{escape(label)}: {value_format.format(value)}</title></rect>")
         out.append(f'<text x="{label_w + length + 4:.1f}" y="{y + bar_height * 0.75:.1f}" font-size="11">'
