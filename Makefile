@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint bench bench-ingest clean
+.PHONY: run test lint bench bench-ingest bench-profiles clean
 
 $(VENV)/.run-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,7 @@ $(VENV)/.test-installed: pyproject.toml
 run: $(VENV)/.run-installed
 	$(BIN)/rok ingest mirror
 	$(BIN)/rok status
+	$(BIN)/rok profile --all --out out
 
 test: $(VENV)/.test-installed
 	$(BIN)/pytest -q
@@ -31,7 +32,10 @@ lint: $(VENV)/.test-installed
 bench-ingest: $(VENV)/.run-installed
 	$(BIN)/python -m rok.bench.ingest
 
-bench: bench-ingest
+bench-profiles: $(VENV)/.test-installed
+	$(BIN)/python -m rok.bench.profiles
+
+bench: bench-ingest bench-profiles
 
 clean:
 	rm -rf $(VENV) rok.duckdb out
