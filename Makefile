@@ -27,7 +27,7 @@ test: $(VENV)/.test-installed
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests
-	$(BIN)/mypy src/rok/warehouse src/rok/sources
+	$(BIN)/mypy src/rok/warehouse src/rok/sources src/rok/measures src/rok/analysis
 
 bench-ingest: $(VENV)/.run-installed
 	$(BIN)/python -m rok.bench.ingest

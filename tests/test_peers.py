@@ -136,3 +136,21 @@ def test_mirror_peers(features: pd.DataFrame) -> None:
         assert region not in set(peers(features, region, k=20)["peer"])
     with pytest.raises(InputError, match="unknown region 'DE2'"):
         peers(features, "DE2")
+
+
+@pytest.mark.parametrize("exclude_country", [False, True])
+@pytest.mark.parametrize("missing", ["mean", "drop"])
+def test_all_peers_equals_one_by_one(exclude_country, missing):
+    from rok.analysis.peers import all_peers
+
+    rng = np.random.default_rng(3)
+    codes = ["AT11", "AT12", "BE10", "BE21", "DE11", "DE12", "DE21", "FR10", "FRB0", "ITC4"]
+    features = pd.DataFrame(rng.normal(size=(10, 3)), index=codes, columns=["a", "b", "c"])
+    features.iloc[2, 1] = np.nan
+    together = all_peers(features, k=4, exclude_country=exclude_country, missing=missing)
+    kept = features.index if missing == "mean" else features.dropna().index
+    for region in kept:
+        alone = peers(features, region, k=4, exclude_country=exclude_country, missing=missing)
+        mine = together[together["region"] == region]
+        assert list(mine["peer"]) == list(alone["peer"])
+        assert np.allclose(mine["distance"], alone["distance"], rtol=0, atol=1e-12)

@@ -13,7 +13,7 @@ import pandas as pd
 from rok.analysis.performance import IndicatorSpec, check_long, latest_values
 from rok.errors import InputError
 
-__all__ = ["STRUCTURAL_INDICATORS", "structural_features", "peers", "standardise"]
+__all__ = ["STRUCTURAL_INDICATORS", "structural_features", "peers", "all_peers", "standardise"]
 
 #: Structural indicators taken from the warehouse (NUTS 2021 indicator codes and units).
 STRUCTURAL_INDICATORS: tuple[IndicatorSpec, ...] = (
@@ -213,3 +213,38 @@ def _weights(columns: pd.Index, weights: Mapping[str, float] | None) -> pd.Serie
             raise InputError(f"weight of {name!r} must be >= 0", value=value)
         w[name] = float(value)
     return w
+
+
+def all_peers(
+    features: pd.DataFrame,
+    *,
+    k: int = 10,
+    exclude_country: bool = False,
+    weights: Mapping[str, float] | None = None,
+    missing: Literal["drop", "mean"] = "drop",
+) -> pd.DataFrame:
+    """:func:`peers` of every region at once (one standardisation, one distance matrix).
+
+    Returns long rows ``region, peer, distance, rank`` (``k`` per region, closest first, ties
+    by code), equal to calling :func:`peers` for each region with the same arguments.
+    """
+    if not isinstance(features, pd.DataFrame) or features.empty:
+        raise InputError("features must be a non-empty DataFrame (regions x structural indicators)")
+    table = _checked(features, str(features.index[0]), k, "mean") if missing == "mean" else features.dropna()
+    if table.empty:
+        raise InputError("no region has every feature; pass missing='mean' to impute")
+    w = _weights(table.columns, weights).to_numpy()
+    z = standardise(table).fillna(0.0).to_numpy() * np.sqrt(w)
+    dist = np.sqrt(((z[:, None, :] - z[None, :, :]) ** 2).sum(axis=2))
+    codes = table.index.astype(str).to_numpy()
+    np.fill_diagonal(dist, np.inf)
+    if exclude_country:
+        country = np.array([c[:2] for c in codes])
+        dist[country[:, None] == country[None, :]] = np.inf
+    order = np.lexsort((np.broadcast_to(codes, dist.shape), dist), axis=1)[:, :k]
+    rows = []
+    for i, region in enumerate(codes):
+        for rank, j in enumerate(order[i], start=1):
+            if np.isfinite(dist[i, j]):
+                rows.append((region, codes[j], float(dist[i, j]), rank))
+    return pd.DataFrame(rows, columns=["region", "peer", "distance", "rank"])

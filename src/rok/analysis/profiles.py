@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import time
 from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -26,7 +27,7 @@ from rok.analysis.clusters import cluster_stars
 from rok.analysis.complexity import ComplexityResult, complexity
 from rok.analysis.concentration import entropy, herfindahl, hoover, locational_gini
 from rok.analysis.critical_mass import critical_mass, per_inhabitant
-from rok.analysis.peers import peers, structural_features
+from rok.analysis.peers import all_peers, structural_features
 from rok.analysis.performance import PerformanceResult, performance_index
 from rok.analysis.quadrant import policy_quadrant
 from rok.analysis.relatedness import association_strength, cosine, proximity, relatedness_density
@@ -37,6 +38,8 @@ from rok.measures import Engine, Selection, activity_matrix, actor_mix, coverage
 __all__ = ["Profiles", "RELATEDNESS_METHODS"]
 
 RELATEDNESS_METHODS = ("proximity", "association", "cosine")
+_REGION_COLUMNS = ("code", "nuts_version", "level", "name", "name_latn", "country", "parent", "mount_type",
+                   "urbn_type", "coast_type", "lon", "lat", "area_km2")
 
 
 @dataclass
@@ -60,7 +63,7 @@ class Profiles:
     quadrant: pd.DataFrame  # long: region, domain, density, pci, quadrant
     regions: pd.DataFrame  # code -> name, country (NUTS 2021, the selection's level)
     domains: pd.DataFrame  # code -> name, parent
-    coverage: dict[str, Any]
+    coverage: Mapping[str, Any]
     dropped: dict[str, list[str]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
@@ -83,7 +86,7 @@ class Profiles:
         full = actor_mix(engine, replace(sel, counting="full"))
         cov = coverage(engine, sel)
         indicators = engine.execute(engine.table("indicators_nuts2021"))
-        region_table = engine.execute(engine.table("regions").drop("geometry"))
+        region_table = engine.execute(engine.table("regions").select(*_REGION_COLUMNS))
         domain_table = engine.execute(engine.table("domains"))
         lap("measures")
         profiles = cls._analyse(sel, engine.name, x, full, indicators, region_table, domain_table, cov, seconds, lap)
@@ -91,7 +94,7 @@ class Profiles:
 
     @classmethod
     def _analyse(cls, sel: Selection, engine: str, x: pd.DataFrame, full: pd.DataFrame, indicators: pd.DataFrame,
-                 region_table: pd.DataFrame, domain_table: pd.DataFrame, cov: dict[str, Any],
+                 region_table: pd.DataFrame, domain_table: pd.DataFrame, cov: Mapping[str, Any],
                  seconds: dict[str, float], lap: Any) -> Profiles:
         r = rca(x)
         m_all = specialised(x)
@@ -204,9 +207,10 @@ class Profiles:
                              value=self.selection.level)
         if region not in self.features.index:
             raise InputError("no structural indicators for this region", value=region)
-        key = ("peers", region, k, exclude_country)
-        if key not in self._memo:
-            out = peers(self.features, region, k=k, exclude_country=exclude_country, missing="mean")
-            out.insert(1, "name", [self.region_name(p) for p in out["peer"]])
-            self._memo[key] = out
-        return self._memo[key]
+        key = ("peers", k, exclude_country)
+        if key not in self._memo:  # every region's peers at once: one distance matrix
+            table = all_peers(self.features, k=k, exclude_country=exclude_country, missing="mean")
+            self._memo[key] = {r: g.drop(columns="region").reset_index(drop=True) for r, g in table.groupby("region")}
+        out = self._memo[key].get(region, pd.DataFrame(columns=["peer", "distance", "rank"])).copy()
+        out.insert(1, "name", [self.region_name(p) for p in out["peer"]])
+        return out.join(self.features.reindex(out["peer"]).reset_index(drop=True))

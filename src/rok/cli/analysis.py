@@ -10,7 +10,7 @@ import typer
 
 from rok import config
 from rok.analysis.profiles import Profiles
-from rok.cli.output import check_format, emit
+from rok.cli.output import check_format, emit, format_cell
 from rok.errors import InputError
 from rok.measures import Selection, open_engine
 
@@ -167,3 +167,64 @@ def register(app: typer.Typer, friendly: Any) -> None:
         p = compute(2, "fractional", "participations", None, engine, db)
         emit(p.peers_of(region, k=k, exclude_country=exclude_country), fmt,
              title=f"structural peers of {region.upper()} {p.region_name(region.upper())}", notes=_notes(p))
+
+
+def register_profile(app: typer.Typer, friendly: Any) -> None:
+    """Add ``rok profile`` to ``app``."""
+
+    @app.command("profile")
+    @friendly
+    def profile_cmd(region: str = typer.Argument(None, help="A region code, e.g. DE21 (omit with --all)."),
+                    html: Path = typer.Option(None, "--html", help="Write the profile as a self-contained HTML file."),
+                    all_regions: bool = typer.Option(False, "--all", help="Write profiles of all regions and an index page."),
+                    out: Path = typer.Option(Path("out"), "--out", help="Directory for --all (default: out/)."),
+                    level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
+                    years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
+        """A region's research profile: where it stands, its strengths, related opportunities, its peers."""
+        from rok.report.profile import load_shapes, region_page, write_profiles
+
+        check_format(fmt)
+        if not region and not all_regions:
+            raise InputError("give a region code (e.g. rok profile DE21) or --all")
+        p = compute(level, counting, measure, years, engine, db)
+        path = config.db_path(db)
+        if all_regions:
+            written = write_profiles(p, path, out)
+            typer.echo(f"wrote {len(written) - 1} region profiles and {written[0]} (open it in a browser)")
+            return
+        code = p.check_region(region)
+        if html:
+            html.parent.mkdir(parents=True, exist_ok=True)
+            html.write_text(region_page(p, code, load_shapes(path, level)), encoding="utf-8")
+            typer.echo(f"wrote {html}")
+            return
+        emit(_profile_rows(p, code), fmt, title=f"{code} {p.region_name(code)}: research profile", notes=_notes(p))
+
+
+def _profile_rows(p: Profiles, code: str) -> Any:
+    """The profile as (section, item, value) rows, for text, CSV and JSON."""
+    import pandas as pd
+
+    rows: list[tuple[str, str, Any]] = [("region", "name", p.region_name(code))]
+    if p.performance is not None and code in p.performance.table.index:
+        row = p.performance.table.loc[code]
+        rows += [("performance", "group", row["group"]), ("performance", "index", row["index"]),
+                 ("performance", "indicators used", " ".join(row["used"])),
+                 ("performance", "indicators missing", " ".join(row["missing"]))]
+    if code in p.critical_mass.index:
+        rows += [("critical mass", str(k), v) for k, v in p.critical_mass.loc[code].items()]
+    spec = p.specialisation_table()
+    for r in spec[spec["region"] == code].sort_values("rca", ascending=False).itertuples():
+        rows.append(("specialisation (RCA)", str(r.domain), float(r.rca)))
+    if code in p.complexity.eci.index:
+        rows.append(("complexity", "ECI", float(p.complexity.eci[code])))
+    for r in p.stars[(p.stars["region"] == code) & (p.stars["stars"] > 0)].itertuples():
+        rows.append(("cluster stars", str(r.domain), f"{r.stars} ({r.which})"))
+    for r in p.quadrant[p.quadrant["region"] == code].itertuples():
+        rows.append(("related opportunities", str(r.domain), f"{r.quadrant}; density {r.density:.1f}, PCI {r.pci:.2f}"))
+    if p.features is not None and code in p.features.index:
+        for r in p.peers_of(code, k=5).itertuples():
+            rows.append(("peer regions", f"{r.rank}", f"{r.peer} {r.name} (distance {r.distance:.2f})"))
+    frame = pd.DataFrame(rows, columns=["section", "item", "value"])
+    frame["value"] = [format_cell(v) for v in frame["value"]]
+    return frame

@@ -362,6 +362,7 @@ def fetch_nuts_cmd(
 from rok.cli import analysis as _analysis  # noqa: E402  (the commands need `friendly` above)
 
 _analysis.register(app, friendly)
+_analysis.register_profile(app, friendly)
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from rok.errors import InputError
 
-__all__ = ["FORMATS", "emit", "check_format"]
+__all__ = ["FORMATS", "emit", "check_format", "format_cell"]
 
 FORMATS = ("text", "csv", "json")
 
@@ -25,7 +25,8 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def _cell(value: Any) -> str:
+def format_cell(value: Any) -> str:
+    """A value as text: numbers rounded for reading, missing values empty."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float):
@@ -60,7 +61,7 @@ def emit(frame: pd.DataFrame, fmt: str, *, title: str = "", notes: dict[str, Any
         table.add_column(escape(str(column)), justify="right" if numeric else "left")
     shown = frame if limit is None else frame.head(limit)
     for row in shown.itertuples(index=False):
-        table.add_row(*(escape(_cell(v)) for v in row))
+        table.add_row(*(escape(format_cell(v)) for v in row))
     console.print(table)
     if limit is not None and len(frame) > limit:
         console.print(f"({len(frame) - limit:,} more rows: use --format csv or json for all)")

@@ -1,0 +1,147 @@
+"""The profile commands end to end on the real mirror, and the HTML pages in a real browser."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rok.cli.main import app
+
+pytestmark = pytest.mark.mirror
+runner = CliRunner()
+
+
+def rok(*args: object) -> object:
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def clean_failure(result) -> str:  # type: ignore[no-untyped-def]
+    assert result.exit_code != 0
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    return result.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ["specialisation"], ["relatedness"], ["relatedness", "--method", "association"], ["density"],
+    ["complexity"], ["complexity", "--domains"], ["complexity", "--method", "reflections"], ["performance"],
+    ["clusters"], ["peers", "DE21"],
+])
+def test_every_command_gives_machine_readable_json(mirror_db, command):
+    result = rok(*command, "--format", "json", "--db", mirror_db)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["rows"] and set(doc["columns"]) == set(doc["rows"][0])
+    assert "fractional counting" in doc["notes"]["selection"] or command[0] == "peers"
+
+
+def test_csv_has_stable_columns(mirror_db):
+    result = rok("specialisation", "--region", "DE21", "--format", "csv", "--level", "2", "--counting", "full",
+                 "--db", mirror_db)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "region,domain,value,share,rca,specialised"
+    assert all(line.startswith("DE21,") for line in lines[1:])
+    assert "# selection: NUTS 2, participations, full counting" in result.stderr
+
+
+def test_complexity_methods_agree(mirror_db):
+    eig = json.loads(rok("complexity", "--format", "json", "--db", mirror_db).stdout)["rows"]
+    ref = json.loads(rok("complexity", "--method", "reflections", "--format", "json", "--db", mirror_db).stdout)["rows"]
+    by_region = {r["region"]: r["eci"] for r in ref}
+    assert all(abs(r["eci"] - by_region[r["region"]]) < 1e-6 for r in eig)
+
+
+def test_performance_groups_and_peers(mirror_db):
+    rows = json.loads(rok("performance", "--format", "json", "--db", mirror_db).stdout)["rows"]
+    groups = {r["region"]: r["group"] for r in rows}
+    assert {"leader", "strong", "moderate", "emerging"} <= set(groups.values())
+    assert groups["DE21"] in ("leader", "strong") and groups["SE11"] in ("leader", "strong")
+    peers = json.loads(rok("peers", "DE21", "--exclude-country", "--format", "json", "--db", mirror_db).stdout)["rows"]
+    assert len(peers) == 10 and not any(p["peer"].startswith("DE") for p in peers)
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["specialisation", "--region", "XX99"], "unknown region"),
+    (["peers", "ZZ12"], "unknown region"),
+    (["profile", "QQ11"], "unknown region"),
+    (["specialisation", "--years", "1990-1991"], "no participations in the selection"),
+    (["specialisation", "--years", "soon"], "expected --years FROM-TO"),
+    (["specialisation", "--level", "4"], "NUTS level must be one of 1, 2, 3"),
+    (["specialisation", "--measure", "patents"], "measure must be one of participations, funding"),
+    (["specialisation", "--counting", "half"], "counting must be one of"),
+    (["specialisation", "--engine", "oracle"], "duckdb"),
+    (["specialisation", "--format", "xml"], "unknown format"),
+    (["relatedness", "--method", "jaccard"], "unknown relatedness method"),
+    (["performance", "--level", "3"], "NUTS 2 regions only"),
+    (["profile"], "give a region code"),
+])
+def test_bad_input_is_a_message_not_a_traceback(mirror_db, args, expected):
+    message = clean_failure(rok(*args, "--db", mirror_db))
+    assert expected in message
+
+
+def test_missing_warehouse(tmp_path):
+    message = clean_failure(rok("specialisation", "--db", tmp_path / "none.duckdb"))
+    assert "rok ingest mirror" in message
+
+
+def test_profile_text_and_html(mirror_db, tmp_path):
+    result = rok("profile", "DE21", "--db", mirror_db)
+    assert result.exit_code == 0, result.output
+    assert "Oberbayern" in result.stdout and "peer regions" in result.stdout
+    page = tmp_path / "de21.html"
+    assert rok("profile", "de21", "--html", page, "--db", mirror_db).exit_code == 0
+    html = page.read_text(encoding="utf-8")
+    assert "<svg" in html and "Oberbayern" in html
+    # self-contained: nothing is fetched from anywhere
+    assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', html)
+    assert "<script" not in html and "<link" not in html
+
+
+@pytest.fixture(scope="module")
+def site(mirror_db, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    result = rok("profile", "--all", "--out", out, "--db", mirror_db)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_all_profiles_and_index(site):
+    pages = sorted(p.name for p in site.glob("*.html"))
+    assert "index.html" in pages and len(pages) > 300
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert index.count('href="') > 300  # every region linked from the map and the table
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)  # type: ignore[return-value]
+    pytest.skip("no Chromium on this machine (.ci/run installs Debian's chromium)")
+
+
+def _headless(*args: str, user_dir: Path) -> subprocess.CompletedProcess:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={user_dir}"]
+    return subprocess.run([_chromium(), *flags, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_profile_renders_in_a_real_browser(site, tmp_path):
+    dom = _headless("--dump-dom", (site / "DE21.html").as_uri(), user_dir=tmp_path / "a").stdout
+    assert "Oberbayern: research profile" in dom
+    assert dom.count("<path") > 300          # the map of Europe's NUTS 2 regions
+    assert dom.count("<rect") > 17           # the specialisation bars
+    assert dom.count("<circle") >= 1         # the policy quadrant
+    shot = tmp_path / "de21.png"
+    _headless("--window-size=1280,2000", f"--screenshot={shot}", (site / "DE21.html").as_uri(), user_dir=tmp_path / "b")
+    assert shot.exists() and shot.stat().st_size > 50_000  # a page with pictures, not a blank one
+    index_dom = _headless("--dump-dom", (site / "index.html").as_uri(), user_dir=tmp_path / "c").stdout
+    assert index_dom.count('href="') > 300
