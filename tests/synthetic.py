@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 
 def square(lon: float, lat: float, size: float = 1.0) -> dict:
     ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
@@ -35,3 +38,19 @@ NUTS_2021 = [
 def write_geojson(path: Path, features: list[dict]) -> Path:
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
     return path
+
+
+def poisson_matrix(seed: int, regions: int = 300, domains: int = 20) -> pd.DataFrame:
+    """Poisson counts around a log-linear rate with a latent region x domain factor."""
+    rng = np.random.default_rng(seed)
+    log_rate = (
+        rng.normal(0, 0.5, (regions, 1))
+        + rng.normal(0, 0.5, (1, domains))
+        + np.outer(rng.normal(0, 1, regions), rng.normal(0, 0.5, domains))
+    )
+    x = pd.DataFrame(
+        rng.poisson(5 * np.exp(log_rate)).astype(float),
+        index=[f"R{i:03d}" for i in range(regions)],
+        columns=[f"D{j:02d}" for j in range(domains)],
+    )
+    return x.loc[x.sum(axis=1) > 0, x.sum(axis=0) > 0]

@@ -20,6 +20,7 @@ import rok.analysis.complexity as complexity_module
 from rok.analysis.complexity import ComplexityResult, complexity
 from rok.analysis.specialisation import specialised
 from rok.errors import InputError
+from tests.synthetic import poisson_matrix
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis" / "hand_5x4.csv"
 COLS = {"time": "time", "loc": "loc", "prod": "prod", "val": "val"}
@@ -252,20 +253,6 @@ def test_unknown_method():
 # -- agreement with ecomplexity ------------------------------------------------------------
 
 
-def poisson_matrix(seed: int, regions: int = 300, domains: int = 20) -> pd.DataFrame:
-    """Poisson counts around a log-linear rate with a latent region x domain factor."""
-    rng = np.random.default_rng(seed)
-    log_rate = (
-        rng.normal(0, 0.5, (regions, 1))
-        + rng.normal(0, 0.5, (1, domains))
-        + np.outer(rng.normal(0, 1, regions), rng.normal(0, 0.5, domains))
-    )
-    x = pd.DataFrame(
-        rng.poisson(5 * np.exp(log_rate)).astype(float),
-        index=[f"R{i:03d}" for i in range(regions)],
-        columns=[f"D{j:02d}" for j in range(domains)],
-    )
-    return x.loc[x.sum(axis=1) > 0, x.sum(axis=0) > 0]
 
 
 def their_complexity(x: pd.DataFrame, presence_test: str = "rca") -> tuple[pd.Series, pd.Series]:

@@ -59,6 +59,7 @@ from rok.analysis.relatedness import (
 )
 from rok.analysis.specialisation import specialised
 from rok.errors import InputError
+from tests.synthetic import poisson_matrix
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis" / "hand_5x4.csv"
 DOMAINS = ["A", "B", "C", "D"]
@@ -211,20 +212,6 @@ def ecomplexity_proximity(x: pd.DataFrame) -> pd.DataFrame:
     return out.pivot(index="prod_1", columns="prod_2", values="proximity").loc[x.columns, x.columns]
 
 
-def poisson_matrix(seed: int, regions: int = 300, domains: int = 20) -> pd.DataFrame:
-    """Poisson counts around a log-linear rate with a latent region x domain factor."""
-    rng = np.random.default_rng(seed)
-    log_rate = (
-        rng.normal(0, 0.5, (regions, 1))
-        + rng.normal(0, 0.5, (1, domains))
-        + np.outer(rng.normal(0, 1, regions), rng.normal(0, 0.5, domains))
-    )
-    x = pd.DataFrame(
-        rng.poisson(5 * np.exp(log_rate)).astype(float),
-        index=[f"R{i:03d}" for i in range(regions)],
-        columns=[f"D{j:02d}" for j in range(domains)],
-    )
-    return x.loc[x.sum(axis=1) > 0, x.sum(axis=0) > 0]
 
 
 def check_against_ecomplexity(x: pd.DataFrame) -> float:
