@@ -168,7 +168,9 @@ def export_parquet(db: Path) -> Path:
     renamed into place, so a half-written cache is never reused.
     """
     stat = db.stat()
-    key = hashlib.sha256(f"{db.resolve()}|{stat.st_mtime_ns}|{stat.st_size}".encode()).hexdigest()[:16]
+    # the table list is part of the key: a rok that exports more tables never reuses a smaller copy
+    tables = ",".join(MEASURE_TABLES)
+    key = hashlib.sha256(f"{db.resolve()}|{stat.st_mtime_ns}|{stat.st_size}|{tables}".encode()).hexdigest()[:16]
     folder = cache_dir() / "spark" / key
     if folder.is_dir():
         return folder
