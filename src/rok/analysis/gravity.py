@@ -29,6 +29,8 @@ changing spatial patterns of scientific collaboration within Europe. Research Po
 662-673.
 Aronow, P. M., Samii, C. & Assenova, V. A. (2015). Cluster-robust variance estimation for dyadic
 data. Political Analysis 23(4), 564-577.
+Cameron, A. C., Gelbach, J. B. & Miller, D. L. (2011). Robust inference with multiway
+clustering. Journal of Business & Economic Statistics 29(2), 238-249.
 Cameron, A. C. & Windmeijer, F. A. G. (1996). R-squared measures for count data regression
 models with applications to health-care utilization. Journal of Business & Economic Statistics
 14(2), 209-220.
@@ -36,6 +38,7 @@ models with applications to health-care utilization. Journal of Business & Econo
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -286,7 +289,9 @@ def ppml(
         (Aronow, Samii & Assenova 2015), which lets the scores of any two pairs sharing a region
         correlate, ``meat = sum_r S_r S_r' - sum_p s_p s_p'`` with ``S_r`` the sum of the scores of
         the pairs involving ``r``, times ``G / (G - 1)`` (``G`` regions). Any other value names a
-        column of ``data`` for one-way cluster-robust errors (statsmodels' ``cluster``).
+        column of ``data`` for one-way cluster-robust errors (statsmodels' ``cluster``). The
+        dyadic matrix is not always positive semi-definite with few regions; its negative
+        eigenvalues are then set to 0 with a ``RuntimeWarning`` (Cameron, Gelbach & Miller 2011).
 
     Returns
     -------
@@ -298,6 +303,9 @@ def ppml(
     elasticity and their sum is the elasticity with respect to joint mass (or use
     ``log_mass_product``). The region pairs of one region are not independent; HC1 errors are
     then too small, the dyadic ones are the honest choice for inference on real networks.
+
+    statsmodels' GLM gives the same standard errors for ``cov_type="HC1"`` as for ``"HC0"`` (no
+    small-sample factor); the HC1 standard errors here are its HC0 ones times ``sqrt(n / (n - k))``.
     """
     y, x = _design(data, terms)
     fit = sm.GLM(y, x, family=sm.families.Poisson()).fit()
@@ -345,7 +353,7 @@ def _design(data: pd.DataFrame, terms: Sequence[str]) -> tuple[pd.Series, pd.Dat
         raise InputError("data must be a DataFrame with a flow column, e.g. from gravity_data")
     if len(data) == 0:
         raise InputError("data has no pairs: nothing to fit")
-    if len(set(terms)) != len(terms) or not terms:
+    if isinstance(terms, str) or not terms or len(set(terms)) != len(terms):
         raise InputError(f"terms must be distinct and not empty, got {list(terms)}")
     columns = {"const": np.ones(len(data))}
     for term in terms:
@@ -399,9 +407,24 @@ def _covariance(
         np.add.at(sums, groups, np.vstack([scores, scores]))
         meat = sums.T @ sums - scores.T @ scores
         g = len(codes)
-        return bread @ (meat * g / (g - 1)) @ bread, "dyadic"
+        return _clipped(bread @ (meat * g / (g - 1)) @ bread, g), "dyadic"
     if cluster not in data.columns:
         raise InputError(f"cluster {cluster!r} is neither 'dyadic' nor a column of data", value=cluster)
     groups = pd.factorize(data[cluster])[0]
     robust = fit.model.fit(cov_type="cluster", cov_kwds={"groups": groups})  # type: ignore[attr-defined]
     return np.asarray(robust.cov_params(), dtype=float), f"cluster:{cluster}"
+
+
+def _clipped(cov: npt.NDArray[np.float64], g: int) -> npt.NDArray[np.float64]:
+    """``cov`` with negative eigenvalues set to 0 (Cameron, Gelbach & Miller 2011), with a warning."""
+    cov = (cov + cov.T) / 2
+    values, vectors = np.linalg.eigh(cov)
+    if values.min() >= 0:
+        return cov
+    warnings.warn(
+        f"the dyadic covariance over {g} regions is not positive semi-definite; its negative "
+        "eigenvalues are set to 0 (too few regions for dyadic errors?)",
+        RuntimeWarning,
+        stacklevel=4,
+    )
+    return (vectors * np.clip(values, 0.0, None)) @ vectors.T
