@@ -14,6 +14,16 @@ from __future__ import annotations
 from rok.measures.activity import Coverage, activity, activity_expr, activity_matrix, coverage
 from rok.measures.actors import ACTOR_TYPES, actor_mix, actor_mix_expr
 from rok.measures.engine import ENGINES, Engine, open_engine
+from rok.measures.networks import (
+    NetworkCoverage,
+    network_coverage,
+    org_edges,
+    org_edges_expr,
+    org_nodes,
+    region_edges,
+    region_edges_expr,
+    region_nodes,
+)
 from rok.measures.selection import COUNTINGS, LEVELS, MEASURES, Selection
 
 __all__ = [
@@ -32,4 +42,12 @@ __all__ = [
     "actor_mix_expr",
     "coverage",
     "open_engine",
+    "NetworkCoverage",
+    "network_coverage",
+    "org_edges",
+    "org_edges_expr",
+    "org_nodes",
+    "region_edges",
+    "region_edges_expr",
+    "region_nodes",
 ]

@@ -87,6 +87,10 @@ class DuckDBEngine(Engine):
         super().__init__(db)
         try:
             self.con: Any = ibis.duckdb.connect(str(db), read_only=True)
+            self.con.raw_sql("SET enable_progress_bar = false")
+            limit = os.environ.get("ROK_DUCKDB_MEMORY")  # e.g. "2GB": DuckDB spills to disk beyond it
+            if limit:
+                self.con.raw_sql(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
         except duckdb.Error as exc:
             raise EngineError(f"cannot open warehouse {db} with DuckDB: {exc}") from exc
 
