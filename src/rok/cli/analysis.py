@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -188,14 +189,26 @@ def register_profile(app: typer.Typer, friendly: Any) -> None:
             raise InputError("give a region code (e.g. rok profile DE21) or --all")
         p = compute(level, counting, measure, years, engine, db)
         path = config.db_path(db)
+        networks = None
+        if all_regions or html:
+            from rok.analysis.network_profiles import Networks
+
+            with open_engine(engine, path) as running:
+                networks = Networks.compute(running, replace(p.selection, measure="participations"),
+                                            organisations=False)
         if all_regions:
-            written = write_profiles(p, path, out)
-            typer.echo(f"wrote {len(written) - 1} region profiles and {written[0]} (open it in a browser)")
+            written = write_profiles(p, path, out, networks=networks)
+            if networks is not None:
+                from rok.report.network import region_network_page
+
+                (Path(out) / "network.html").write_text(region_network_page(networks, path), encoding="utf-8")
+            typer.echo(f"wrote {len(written) - 1} region profiles, {written[0]} and {Path(out) / 'network.html'} "
+                       "(open them in a browser)")
             return
         code = p.check_region(region)
         if html:
             html.parent.mkdir(parents=True, exist_ok=True)
-            html.write_text(region_page(p, code, load_shapes(path, level)), encoding="utf-8")
+            html.write_text(region_page(p, code, load_shapes(path, level), networks), encoding="utf-8")
             typer.echo(f"wrote {html}")
             return
         emit(_profile_rows(p, code), fmt, title=f"{code} {p.region_name(code)}: research profile", notes=_notes(p))

@@ -360,9 +360,11 @@ def fetch_nuts_cmd(
 
 
 from rok.cli import analysis as _analysis  # noqa: E402  (the commands need `friendly` above)
+from rok.cli import networks as _networks  # noqa: E402
 
 _analysis.register(app, friendly)
 _analysis.register_profile(app, friendly)
+_networks.register(app, friendly)
 
 
 def main() -> None:

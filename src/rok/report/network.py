@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from html import escape
+from typing import Any
 
 import pandas as pd
 
 from rok.report.svg import _BBOX, _COS, _project
 
-__all__ = ["PALETTE", "network_svg", "network_page"]
+__all__ = ["PALETTE", "network_svg", "network_page", "region_network_page"]
 
 #: Community colours (Okabe-Ito and Tableau-like, readable on white); communities beyond
 #: the palette are grey.
@@ -78,3 +79,41 @@ def network_page(title: str, subtitle: str, svg: str, tables: str, notes: str) -
             "weight); circles: regions at their NUTS label points, coloured by community, sized by strength.</p>"
             f"</section>{tables}<section><h2>How these numbers are made</h2>{notes}</section>")
     return _page(title, subtitle, body)
+
+
+def region_network_page(n: Any, db: str | Any, *, highlight: str | None = None) -> str:
+    """The HTML page of the region network of :class:`rok.analysis.network_profiles.Networks` ``n``."""
+    from rok.report.profile import _table, load_shapes
+    from rok.report.svg import map_paths
+
+    external = n.region_edges[~n.region_edges["internal"]]
+    membership = n.region_communities.membership.to_dict()
+    strength = n.region_centrality.set_index("node")["strength"].to_dict()
+    names = n.positions.set_index("region")["name"].to_dict()
+    svg = network_svg(n.positions, external, membership=membership, strength=strength, names=names,
+                      background=map_paths(load_shapes(db, n.selection.level), width=900), highlight=highlight)
+    top = n.region_centrality.sort_values("strength", ascending=False).head(25).copy()
+    top.insert(1, "name", [names.get(c, "") for c in top["node"]])
+    top["community"] = [membership.get(c) for c in top["node"]]
+    sizes = n.region_communities.membership.value_counts().sort_index()
+    groups = pd.DataFrame({"community": sizes.index, "regions": sizes.to_numpy(),
+                           "members (by strength)": [", ".join(sorted((c for c, g in membership.items() if g == k),
+                                                                      key=lambda c: -strength.get(c, 0))[:12])
+                                                     for k in sizes.index]})
+    tables = (f"<section class='grid'><div><h2>Most central regions</h2>"
+              f"{_table(top, numeric=('degree', 'strength', 'betweenness', 'eigenvector'))}</div>"
+              f"<div><h2>Leiden communities</h2><p>{len(sizes)} communities, modularity "
+              f"{n.region_communities.modularity:.3f} at resolution {n.region_communities.resolution:g}.</p>"
+              f"{_table(groups, numeric=('regions',))}</div></section>")
+    if n.gravity is not None:
+        coef = n.gravity.table.copy()
+        tables += (f"<section><h2>Gravity model of collaboration (PPML)</h2>{_table(coef, numeric=tuple(coef.columns[1:]), digits=4)}"
+                   f"<p class='note'>E[y_ij] = exp(b0 + b1 ln m_i + b2 ln m_j + b3 ln d_ij + b4 same country), "
+                   f"{n.gravity.n:,} region pairs, pseudo R² {n.gravity.pseudo_r2:.3f}; Santos Silva &amp; Tenreyro "
+                   "(2006), Scherngell &amp; Barber (2009).</p></section>")
+    notes = (f"<p>Selection: {escape(n.selection.describe())}"
+             + (f", domain {escape(n.domain)}" if n.domain else "")
+             + ". Two regions are tied when organisations placed in them take part in the same Horizon 2020 "
+             "project; with fractional counting each organisation's unit weight in a project is spread over its "
+             "n − 1 partners (Newman 2001). Communities: Leiden algorithm (Traag, Waltman &amp; van Eck 2019).</p>")
+    return network_page("Collaboration network of European regions", escape(n.selection.describe()), svg, tables, notes)

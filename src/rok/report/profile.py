@@ -12,8 +12,10 @@ import math
 from collections.abc import Mapping
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -57,9 +59,15 @@ def load_shapes(db: str | Path, level: int) -> dict[str, BaseGeometry]:
 def _fmt(value: object, digits: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, (int, float, np.floating)):
         return f"{value:,.{digits}f}"
     return escape(str(value))
+
+
+def _year(value: object) -> str:
+    return "n/a" if value is None or pd.isna(value) else str(int(value))  # type: ignore[call-overload]
 
 
 def _page(title: str, subtitle: str, body: str) -> str:
@@ -117,8 +125,10 @@ def _summary(p: Profiles, code: str, peers: pd.DataFrame) -> str:
     return '<p class="lead">' + " ".join(parts) + "</p>"
 
 
-def region_page(p: Profiles, code: str, shapes: Mapping[str, BaseGeometry] | Mapping[str, str]) -> str:
-    """The HTML profile of region ``code``."""
+def region_page(p: Profiles, code: str, shapes: Mapping[str, BaseGeometry] | Mapping[str, str],
+                networks: Any = None) -> str:
+    """The HTML profile of region ``code`` (with its collaboration when ``networks`` is given:
+    a :class:`rok.analysis.network_profiles.Networks` of the same selection)."""
     code = p.check_region(code)
     name = p.region_name(code)
     peers = p.peers_of(code, k=8) if p.features is not None and code in p.features.index else pd.DataFrame(columns=["peer"])
@@ -144,12 +154,42 @@ def region_page(p: Profiles, code: str, shapes: Mapping[str, BaseGeometry] | Map
                     f"<div><h2>Research-driven clusters</h2>{_stars(p, code)}</div></section>")
     sections.append(f'<section class="grid"><div><h2>Related opportunities</h2>{_quadrant(p, code)}</div>'
                     f"<div><h2>Who takes part</h2>{_actors(p, code)}</div></section>")
+    if networks is not None:
+        sections.append(f"<section class='grid'>{_collaboration(p, networks, code, peers)}</section>")
     sections.append(f"<section><h2>Peer regions</h2>{_peers(p, peers)}</section>")
     sections.append(f"<section><h2>How these numbers are made</h2>{_method(p)}</section>")
     subtitle = f"{escape(code)} · {escape(str(p.regions['country'].get(code, code[:2])))}{badge}"
     if not math.isnan(index):
         subtitle += f" · performance index {index:.0f}"
     return _page(f"{name}: research profile", subtitle, "".join(sections))
+
+
+def _collaboration(p: Profiles, n: Any, code: str, peers: pd.DataFrame) -> str:
+    edges = n.region_edges
+    own = edges[((edges["source"] == code) | (edges["target"] == code)) & ~edges["internal"]]
+    partner = own["target"].where(own["source"] == code, own["source"])
+    top = own.assign(partner=partner).nlargest(12, "weight")
+    partners = bars([(f"{r} {p.region_name(r)}", float(w)) for r, w in zip(top["partner"], top["weight"], strict=True)],
+                    value_format="{:,.1f}", colour="#2a7f9e", title="main partner regions")
+    left = (f"<div><h2>Collaboration: main partner regions</h2>{partners}<p class='note'>Co-participation in "
+            "Horizon 2020 projects, fractional weights (Newman 2001).</p></div>")
+    if code not in n.integration.index:
+        return left
+    labels = {"firm_local_research_share": "firms' participations with a local university or research organisation",
+              "firm_research_share": "firms' participations with any university or research organisation",
+              "local_tie_share": "share of ties inside the region", "share_HES": "participations by universities",
+              "share_PRC": "participations by firms"}
+    ids = [r for r in peers.get("peer", pd.Series(dtype=str)) if r in n.integration.index]
+    rows = []
+    for column, label in labels.items():
+        value = n.integration.loc[code, column]
+        mean = n.integration.loc[ids, column].mean() if ids else float("nan")
+        rows.append({"indicator": label, "region": value, "peers' mean": mean})
+    table = _table(pd.DataFrame(rows), numeric=("region", "peers' mean"), digits=3)
+    right = (f"<div><h2>Integration of research actors</h2>{table}<p class='note'>How universities, research "
+             "organisations, firms and public bodies of the region work together, against its structural peers. "
+             "Definitions: rok.analysis.integration.</p></div>")
+    return left + right
 
 
 def _mass_table(p: Profiles, code: str) -> str:
@@ -160,8 +200,8 @@ def _mass_table(p: Profiles, code: str) -> str:
             ("EC contribution (million EUR)", _fmt(m["ec_eur"] / 1e6, 1)),
             ("organisations taking part", _fmt(m["organisations"]))]
     rows += [(f"  of which {t}", _fmt(m.get(t, 0))) for t in ("HES", "REC", "PRC", "PUB", "OTH")]
-    rows.append((f"R&amp;D personnel (FTE, {_fmt(m['rd_personnel_year'])})", _fmt(m["rd_personnel_fte"])))
-    rows.append((f"R&amp;D expenditure (million EUR, {_fmt(m['gerd_year'])})", _fmt(m["gerd_mio_eur"], 0)))
+    rows.append((f"R&amp;D personnel (FTE, {_year(m['rd_personnel_year'])})", _fmt(m["rd_personnel_fte"])))
+    rows.append((f"R&amp;D expenditure (million EUR, {_year(m['gerd_year'])})", _fmt(m["gerd_mio_eur"], 0)))
     body = "".join(f'<tr><td>{label}</td><td class="n">{value}</td></tr>' for label, value in rows)
     return f"<table>{body}</table>"
 
@@ -274,7 +314,8 @@ def index_page(p: Profiles, shapes: Mapping[str, BaseGeometry] | Mapping[str, st
     return _page("Regions of Knowledge: research profiles of European regions", escape(p.selection.describe()), body)
 
 
-def write_profiles(p: Profiles, db: str | Path, out: str | Path, regions: list[str] | None = None) -> list[Path]:
+def write_profiles(p: Profiles, db: str | Path, out: str | Path, regions: list[str] | None = None,
+                   networks: Any = None) -> list[Path]:
     """Write ``index.html`` and one ``<CODE>.html`` per region into ``out``; return the paths."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -283,7 +324,7 @@ def write_profiles(p: Profiles, db: str | Path, out: str | Path, regions: list[s
     written = []
     for code in regions or list(p.activity.index):
         path = out / f"{code}.html"
-        path.write_text(region_page(p, code, small), encoding="utf-8")
+        path.write_text(region_page(p, code, small, networks), encoding="utf-8")
         written.append(path)
     index = out / "index.html"
     index.write_text(index_page(p, large), encoding="utf-8")

@@ -1,0 +1,170 @@
+"""CLI commands of the collaboration networks: thin wrappers over :class:`Networks`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import typer
+
+from rok import config
+from rok.analysis.network_profiles import Networks
+from rok.cli.analysis import DbOpt, EngineOpt, FormatOpt, LevelOpt, YearsOpt, parse_years
+from rok.cli.output import check_format, emit
+from rok.errors import InputError
+from rok.measures import Selection, open_engine
+
+__all__ = ["register"]
+
+CountingOpt = typer.Option("fractional", "--counting", help="full or fractional (Newman 2001; default).")
+DomainOpt = typer.Option(None, "--domain", help="Only projects of this domain (programme part), e.g. SC1.")
+NetworkOpt = typer.Option("regions", "--network", help="regions or organisations.")
+
+
+def compute(level: int, counting: str, years: str | None, domain: str | None, engine: str, db: Path | None, *,
+            organisations: bool, betweenness: bool = True) -> Networks:
+    sel = Selection(level=level, counting=counting, years=parse_years(years))
+    path = config.db_path(db)
+    if not Path(path).exists():
+        raise InputError("no warehouse here yet; run `rok ingest mirror` first", file=str(path))
+    with open_engine(engine, path) as running:
+        return Networks.compute(running, sel, domain=domain, organisations=organisations, betweenness=betweenness)
+
+
+def _notes(n: Networks, **extra: Any) -> dict[str, Any]:
+    notes = {"selection": n.selection.describe() + (f", domain {n.domain}" if n.domain else ""),
+             "weights": "fractional: sum over shared projects of 1/(n_j - 1) (Newman 2001)"
+             if n.selection.counting == "fractional" else "full: number of shared projects",
+             "engine": n.engine}
+    notes.update(extra)
+    return notes
+
+
+def _network_kind(kind: str) -> str:
+    if kind not in ("regions", "organisations"):
+        raise InputError("unknown network; expected regions or organisations", value=kind)
+    return kind
+
+
+def register(app: typer.Typer, friendly: Any) -> None:
+    """Add the network commands to ``app``."""
+
+    @app.command("network")
+    @friendly
+    def network_cmd(kind: str = typer.Argument(..., help="regions or organisations"),
+                    export: Path = typer.Option(None, "--export", help="Write the graph as .graphml or .gexf (Gephi)."),
+                    html: Path = typer.Option(None, "--html", help="Write an HTML page of the region network."),
+                    level: int = LevelOpt, counting: str = CountingOpt, years: str = YearsOpt,
+                    domain: str = DomainOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
+        """Co-participation edges between regions (self-loops = collaboration inside a region) or organisations."""
+        from rok.analysis import networks as net
+
+        check_format(fmt)
+        kind = _network_kind(kind)
+        if export and export.suffix.lower() not in (".graphml", ".gexf"):
+            raise InputError("--export needs a .graphml or .gexf file name", value=str(export))
+        n = compute(level, counting, years, domain, engine, db, organisations=kind == "organisations",
+                    betweenness=False)
+        edges = n.region_edges if kind == "regions" else n.org_edges
+        assert edges is not None
+        if export:
+            nodes = n.region_nodes if kind == "regions" else n.org_nodes.rename(columns={"name": "label"})  # type: ignore[union-attr]
+            membership = (n.region_communities if kind == "regions" else n.org_communities).membership
+            graph = net.build_graph(edges, nodes.assign(community=nodes.iloc[:, 0].map(membership)),
+                                    self_loops=kind == "regions")
+            (net.write_graphml if export.suffix.lower() == ".graphml" else net.write_gexf)(graph, export)
+            typer.echo(f"wrote {export} ({graph.vcount():,} nodes, {graph.ecount():,} edges)", err=True)
+        if html:
+            from rok.report.network import region_network_page
+
+            html.parent.mkdir(parents=True, exist_ok=True)
+            html.write_text(region_network_page(n, config.db_path(db)), encoding="utf-8")
+            typer.echo(f"wrote {html}", err=True)
+        emit(edges.sort_values("weight", ascending=False).reset_index(drop=True), fmt,
+             title=f"{kind} co-participation network", notes=_notes(n, **n.coverage), limit=40)
+
+    @app.command("centrality")
+    @friendly
+    def centrality_cmd(network: str = NetworkOpt, level: int = LevelOpt, counting: str = CountingOpt,
+                       years: str = YearsOpt, domain: str = DomainOpt, engine: str = EngineOpt, fmt: str = FormatOpt,
+                       db: Path = DbOpt) -> None:
+        """Degree, strength, betweenness and eigenvector centrality."""
+        kind = _network_kind(network)
+        check_format(fmt)
+        n = compute(level, counting, years, domain, engine, db, organisations=kind == "organisations")
+        table = n.region_centrality if kind == "regions" else n.org_centrality
+        assert table is not None
+        emit(table.sort_values("strength", ascending=False).reset_index(drop=True), fmt,
+             title=f"centrality in the {kind} network", notes=_notes(n), limit=40)
+
+    @app.command("communities")
+    @friendly
+    def communities_cmd(network: str = NetworkOpt, level: int = LevelOpt, counting: str = CountingOpt,
+                        years: str = YearsOpt, domain: str = DomainOpt, engine: str = EngineOpt, fmt: str = FormatOpt,
+                        db: Path = DbOpt) -> None:
+        """Leiden communities (modularity and resolution reported)."""
+        kind = _network_kind(network)
+        check_format(fmt)
+        n = compute(level, counting, years, domain, engine, db, organisations=kind == "organisations",
+                    betweenness=False)
+        result = n.region_communities if kind == "regions" else n.org_communities
+        table = result.membership.rename("community").rename_axis("node").reset_index()
+        emit(table.sort_values(["community", "node"]).reset_index(drop=True), fmt,
+             title=f"Leiden communities of the {kind} network",
+             notes=_notes(n, communities=result.n_communities, modularity=round(result.modularity, 4),
+                          resolution=result.resolution), limit=60)
+
+    @app.command("brokerage")
+    @friendly
+    def brokerage_cmd(level: int = LevelOpt, counting: str = CountingOpt, years: str = YearsOpt,
+                      domain: str = DomainOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
+        """Brokerage roles (Gould & Fernandez 1989) of organisations, regions as groups, summed per region."""
+        check_format(fmt)
+        n = compute(level, counting, years, domain, engine, db, organisations=True, betweenness=False)
+        assert n.brokerage_regions is not None
+        table = n.brokerage_regions
+        table = table.reset_index(drop="region" in table.columns)
+        emit(table, fmt, title="brokerage roles per region (Gould & Fernandez 1989; regions as groups)",
+             notes=_notes(n, roles="an open two-path a-b-c counted in both directions; in an undirected network "
+                                   "representative = gatekeeper", brokers="organisations with a gatekeeper or "
+                                   "representative role"), limit=40)
+
+    @app.command("integration")
+    @friendly
+    def integration_cmd(region: str = typer.Argument(None, help="One region: compared with its structural peers."),
+                        level: int = LevelOpt, counting: str = CountingOpt, years: str = YearsOpt,
+                        engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
+        """How universities, research organisations, firms and public bodies work together in each region."""
+        check_format(fmt)
+        n = compute(level, counting, years, None, engine, db, organisations=True, betweenness=False)
+        if region is None:
+            emit(n.integration.reset_index(), fmt, title="integration of research actors per region",
+                 notes=_notes(n), limit=40)
+            return
+        from rok.analysis.integration import compare_with_peers
+        from rok.cli.analysis import compute as profiles
+
+        code = n.check_region(region)
+        p = profiles(2, "fractional", "participations", years, engine, db)
+        peers = p.peers_of(code, k=10).assign(region=code)
+        emit(compare_with_peers(n.integration, peers, code).rename_axis("indicator").reset_index(), fmt,
+             title=f"integration of research actors: {code} {p.region_name(code)} and its 10 structural peers",
+             notes=_notes(n))
+
+    @app.command("gravity")
+    @friendly
+    def gravity_cmd(pairs: bool = typer.Option(False, "--pairs", help="Observed vs expected per region pair."),
+                    level: int = LevelOpt, counting: str = CountingOpt, years: str = YearsOpt,
+                    domain: str = DomainOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
+        """Gravity model of region-pair collaboration by Poisson pseudo-maximum likelihood."""
+        check_format(fmt)
+        n = compute(level, counting, years, domain, engine, db, organisations=False)
+        if n.gravity is None:
+            raise InputError(str(n.coverage.get("gravity", "the gravity model could not be estimated")))
+        g = n.gravity
+        notes = _notes(n, model="E[y_ij] = exp(b0 + b1 ln m_i + b2 ln m_j + b3 ln d_ij + b4 same_country_ij)",
+                       pairs=g.n, pseudo_r2=round(g.pseudo_r2, 4), standard_errors=g.cov_type)
+        table = g.expected.sort_values("ratio") if pairs else g.table
+        emit(pd.DataFrame(table).reset_index(drop=True), fmt,
+             title="observed vs expected collaboration" if pairs else "gravity model (PPML)", notes=notes, limit=40)
