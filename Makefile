@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint bench bench-ingest bench-profiles clean
+.PHONY: run test lint bench bench-ingest bench-profiles bench-networks clean
 
 $(VENV)/.run-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,10 @@ bench-ingest: $(VENV)/.run-installed
 bench-profiles: $(VENV)/.test-installed
 	$(BIN)/python -m rok.bench.profiles
 
-bench: bench-ingest bench-profiles
+bench-networks: $(VENV)/.test-installed
+	$(BIN)/python -m rok.bench.networks
+
+bench: bench-ingest bench-profiles bench-networks
 
 clean:
 	rm -rf $(VENV) rok.duckdb out
