@@ -26,7 +26,7 @@ from pathlib import Path
 from rok.config import cache_dir
 from rok.sources.nutscodes import NUTS_COUNTRIES, iso_to_nuts
 
-__all__ = ["Gazetteer", "Place", "normalise", "city_candidates"]
+__all__ = ["Gazetteer", "Place", "normalise", "city_candidates", "repair_text"]
 
 _FORMAT = 3
 #: GeoNames gives French overseas departments and the Åland Islands country codes of their
@@ -73,6 +73,11 @@ _CEDEX = re.compile(r"\bCEDEX\b.*$", re.IGNORECASE)
 _POSTAL = re.compile(r"\b[A-Z]{1,2}\s?-\s?\d[\d\s-]*", re.IGNORECASE)
 _BRACKETS = re.compile(r"[(\[].*?[)\]]")
 _DIGITS = re.compile(r"\d+")
+
+
+def repair_text(text: str) -> str:
+    """Public name of :func:`_repair`: undo the mojibake found in CORDIS text fields."""
+    return _repair(text)
 
 
 def _repair(text: str) -> str:

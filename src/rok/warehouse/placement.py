@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 
 from rok.errors import InputError
-from rok.sources.gazetteer import Gazetteer
+from rok.sources.gazetteer import Gazetteer, repair_text
 from rok.sources.nutscodes import iso_to_nuts
 from rok.timing import step
 from rok.warehouse.store import Warehouse
@@ -156,6 +156,9 @@ def build_organisations(
     """
     nuts = NutsIndex.from_warehouse(wh)
     orgs = wh.query(_MERGE_SQL)
+    # names keep the source's spelling in organisation_sources; here mojibake is repaired (J√∂ckel -> Jöckel)
+    for column in ("name", "short_name", "city"):
+        orgs[column] = [repair_text(v) if isinstance(v, str) and not v.isascii() else v for v in orgs[column]]
     orgs["country"] = orgs["country"].map(lambda c: iso_to_nuts(c) if isinstance(c, str) else c)
     cand = wh.query(_CANDIDATES_SQL)
     cand["country"] = cand["country"].map(lambda c: iso_to_nuts(c) if isinstance(c, str) else c)

@@ -1,0 +1,168 @@
+"""CLI commands of the cooperation engine: mentoring (and the searches of complementarity)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from rok import config
+from rok.cli.analysis import DbOpt, EngineOpt, FormatOpt, compute
+from rok.cli.output import check_format, emit
+from rok.errors import InputError
+
+__all__ = ["register", "read_codes"]
+
+
+def read_codes(path: Path) -> list[str]:
+    """Region codes from a file: one per line, or a CSV with a ``region`` column (``#`` comments)."""
+    if not path.exists():
+        raise InputError("file not found", file=str(path))
+    text = path.read_text(encoding="utf-8-sig")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if lines and "," in lines[0]:
+        reader = csv.DictReader(lines)
+        if "region" not in (reader.fieldnames or []):
+            raise InputError("a CSV list needs a 'region' column", file=str(path), line=1, value=lines[0])
+        return [row["region"].strip() for row in reader if row["region"].strip()]
+    return [line.split()[0] for line in lines]
+
+
+def read_pairs(path: Path) -> list[tuple[str, str]]:
+    """Excluded (mentee, mentor) pairs: CSV with columns mentee, mentor."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if not {"mentee", "mentor"} <= set(reader.fieldnames or []):
+            raise InputError("expected columns mentee, mentor", file=str(path), line=1)
+        return [(row["mentee"].strip().upper(), row["mentor"].strip().upper()) for row in reader]
+
+
+def register(app: typer.Typer, friendly: Any) -> None:
+    """Add the cooperation commands to ``app``."""
+
+    @app.command("mentoring")
+    @friendly
+    def mentoring_cmd(mentees: Path = typer.Option(None, "--mentees", help="Mentee regions (one code a line, or CSV with 'region')."),
+                      mentors: Path = typer.Option(None, "--mentors", help="Mentor regions (same format)."),
+                      capacity: int = typer.Option(None, "--capacity", help="Mentees per mentor (default: the fewest that fit)."),
+                      same_country_allowed: bool = typer.Option(False, "--same-country-allowed",
+                                                                help="Allow a mentor in the mentee's own country."),
+                      exclude: Path = typer.Option(None, "--exclude", help="CSV of excluded pairs (mentee, mentor)."),
+                      html: Path = typer.Option(None, "--html", help="Write the programme as an HTML page with a map."),
+                      years: str = typer.Option(None, "--years", help="Project start years FROM-TO."),
+                      engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
+        """An optimal mentoring assignment: mentees from the lower performance groups, mentors from the higher."""
+        from rok.cooperation.mentoring import mentoring_programme
+        from rok.measures import Selection, open_engine
+        from rok.measures.networks import region_edges
+
+        check_format(fmt)
+        if capacity is not None and capacity < 1:
+            raise InputError("--capacity must be at least 1", value=capacity)
+        p = compute(2, "fractional", "participations", years, engine, db)
+        with open_engine(engine, config.db_path(db)) as running:
+            ties = region_edges(running, Selection(level=2, years=p.selection.years))
+        pairs = mentoring_programme(p, mentees=read_codes(mentees) if mentees else None,
+                                    mentors=read_codes(mentors) if mentors else None, capacity=capacity,
+                                    transnational=not same_country_allowed,
+                                    exclusions=read_pairs(exclude) if exclude else (), ties=ties)
+        settings = (f"capacity {capacity or 'automatic'}, "
+                    f"{'mentors in other countries only' if not same_country_allowed else 'same country allowed'}"
+                    + (f", {len(read_pairs(exclude))} excluded pairs" if exclude else ""))
+        if html:
+            from rok.report.mentoring import mentoring_page
+
+            positions = p.regions.reset_index()[["code"]].rename(columns={"code": "region"})
+            import duckdb
+
+            with duckdb.connect(str(config.db_path(db)), read_only=True) as con:
+                positions = con.execute("SELECT code AS region, lon, lat FROM regions WHERE nuts_version = 2021 "
+                                        "AND level = 2").df()
+            html.parent.mkdir(parents=True, exist_ok=True)
+            html.write_text(mentoring_page(pairs, positions, config.db_path(db), 2, settings), encoding="utf-8")
+            typer.echo(f"wrote {html}", err=True)
+        shown = pairs if fmt != "text" else pairs[["mentee", "mentee_name", "mentor", "mentor_name", "score",
+                                                  "domains_to_work_on", "existing_ties"]]
+        emit(shown, fmt, title="mentoring programme (all reasons: --format csv or json, or --html)", notes={"settings": settings,
+                                                              "selection": p.selection.describe()}, limit=60)
+
+
+def register_search(app: typer.Typer, friendly: Any) -> None:
+    """Add ``complementarity``, ``untapped`` and ``partners`` to ``app``."""
+
+    @app.command("complementarity")
+    @friendly
+    def complementarity_cmd(region: str = typer.Argument(..., help="A NUTS 2 code, e.g. DE21."),
+                            direction: str = typer.Option("for", "--direction",
+                                                          help="for (who complements REGION), from (whom REGION "
+                                                               "complements) or mutual."),
+                            k: int = typer.Option(20, "--k", help="How many partner regions."),
+                            years: str = typer.Option(None, "--years", help="Project start years FROM-TO."),
+                            engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
+        """Regions strong where REGION is not yet specialised but has related capabilities (and the reverse)."""
+        from rok.cooperation.complementarity import DIRECTIONS, complementarity_for
+
+        check_format(fmt)
+        if direction not in DIRECTIONS:
+            raise InputError(f"unknown direction; expected one of {', '.join(DIRECTIONS)}", value=direction)
+        p = compute(2, "fractional", "participations", years, engine, db)
+        code = p.check_region(region)
+        emit(complementarity_for(p, code, direction=direction, k=k), fmt,  # type: ignore[arg-type]
+             title=f"complementarity {direction} {code} {p.region_name(code)}",
+             notes={"formula": "C[A->B] = mean_d M[A,d] min(RCA[A,d],2)/2 (1 - M[B,d]) RD[B,d]/100",
+                    "selection": p.selection.describe()})
+
+    @app.command("untapped")
+    @friendly
+    def untapped_cmd(region: str = typer.Option(None, "--region", help="Only pairs with this region."),
+                     k: int = typer.Option(50, "--k", help="How many pairs."),
+                     years: str = typer.Option(None, "--years", help="Project start years FROM-TO."),
+                     engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
+        """Complementary region pairs that collaborate less than the gravity model expects."""
+        from rok.analysis.network_profiles import Networks
+        from rok.cooperation.complementarity import complementarity_matrix, mutual, untapped
+        from rok.measures import open_engine
+
+        check_format(fmt)
+        p = compute(2, "fractional", "participations", years, engine, db)
+        code = p.check_region(region) if region else None
+        with open_engine(engine, config.db_path(db)) as running:
+            n = Networks.compute(running, p.selection, organisations=False)
+        if n.gravity is None:
+            raise InputError("the gravity model could not be estimated for this selection")
+        both = mutual(complementarity_matrix(p.rca, p.specialised, p.density))
+        table = untapped(both, n.gravity.expected, k=k, region=code, rca=p.rca, M=p.specialised, density=p.density)
+        emit(table, fmt, title="untapped cooperation: complementary pairs below their expected collaboration",
+             notes={"score": "mutual complementarity x (expected - observed collaboration)",
+                    "expected": "gravity model (PPML) of region-pair co-participation",
+                    "selection": p.selection.describe()}, limit=50)
+
+    @app.command("partners")
+    @friendly
+    def partners_cmd(region: str = typer.Argument(..., help="The searching region (NUTS 2), e.g. DE21."),
+                     domain: str = typer.Option(..., "--domain", help="The domain (programme part), e.g. SC1."),
+                     types: list[str] = typer.Option(None, "--type", help="Actor types: PRC (firms), REC, HES, PUB, "
+                                                                          "OTH; repeat for several."),
+                     prefer: str = typer.Option("new", "--prefer", help="new ties, existing ones, or any."),
+                     k: int = typer.Option(20, "--k"),
+                     years: str = typer.Option(None, "--years", help="Project start years FROM-TO."),
+                     engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
+        """Organisations elsewhere to partner with in a domain, each with its reasons."""
+        from types import SimpleNamespace
+
+        from rok.cooperation.partners import PartnerIndex
+        from rok.measures import open_engine
+        from rok.measures.networks import org_edges, org_nodes
+
+        check_format(fmt)
+        p = compute(2, "fractional", "participations", years, engine, db)
+        code = p.check_region(region)
+        with open_engine(engine, config.db_path(db)) as running:
+            graph = SimpleNamespace(org_nodes=org_nodes(running, p.selection), org_edges=org_edges(running, p.selection))
+            index = PartnerIndex.from_profiles(running, p, graph)
+        hits = index.search(region=code, domain=domain, types=types or None, prefer=prefer, k=k)  # type: ignore[arg-type]
+        emit(hits, fmt, title=f"partners for {code} {p.region_name(code)} in {domain}",
+             notes={"score": "0.5 activity percentile in the domain + 0.3 complementarity of the partner's region "
+                             "+ 0.2 network term (new: no tie yet)", "selection": p.selection.describe()}, limit=k)

@@ -1,0 +1,1 @@
+"""Cooperation: decisions from the analyses (complementarity, mentoring, partners, agendas)."""
