@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint bench bench-ingest bench-profiles bench-networks clean
+.PHONY: run test lint bench bench-ingest bench-profiles bench-networks bench-cooperation clean
 
 $(VENV)/.run-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,10 @@ bench-profiles: $(VENV)/.test-installed
 bench-networks: $(VENV)/.test-installed
 	$(BIN)/python -m rok.bench.networks
 
-bench: bench-ingest bench-profiles bench-networks
+bench-cooperation: $(VENV)/.test-installed
+	$(BIN)/python -m rok.bench.cooperation
+
+bench: bench-ingest bench-profiles bench-networks bench-cooperation
 
 clean:
 	rm -rf $(VENV) rok.duckdb out

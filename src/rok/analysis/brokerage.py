@@ -112,7 +112,7 @@ def brokerage_roles(
 
     >>> edges = pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"]})
     >>> roles = brokerage_roles(edges, pd.Series({"a": "X", "b": "X", "c": "Y"}))
-    >>> roles.loc[1, ["representative", "gatekeeper", "total"]].tolist()
+    >>> roles.set_index("node").loc["b", ["representative", "gatekeeper", "total"]].tolist()
     [1, 1, 2]
     """
     graph = graph_or_edges if isinstance(graph_or_edges, ig.Graph) else build_graph(graph_or_edges)

@@ -1,0 +1,89 @@
+"""Benchmark of the cooperation engine on the mirror: complementarity matrix, untapped
+cooperation, mentoring assignment for every mentee region, and partner-search latency
+(median and 95th percentile over 100 queries).
+
+Run: ``make bench-cooperation`` (or ``python -m rok.bench.cooperation [--db FILE]``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+from rich.console import Console
+from rich.table import Table
+
+from rok.config import mirror_dir
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default=None, help="a warehouse of the mirror (default: build one)")
+    args = parser.parse_args(argv)
+    from rok.analysis.network_profiles import Networks
+    from rok.analysis.profiles import Profiles
+    from rok.cooperation.complementarity import complementarity_matrix, mutual, untapped
+    from rok.cooperation.mentoring import mentoring_programme
+    from rok.cooperation.partners import PartnerIndex
+    from rok.measures import Selection, open_engine
+    from rok.measures.networks import org_edges, org_nodes
+
+    console = Console(width=120)
+    rows: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        db = args.db
+        if db is None:
+            from rok.warehouse import Warehouse
+            from rok.warehouse.ingest import ingest_mirror
+
+            db = str(Path(tmp) / "rok.duckdb")
+            with Warehouse(db) as wh:
+                ingest_mirror(wh, mirror_dir())
+        with open_engine("duckdb", db) as engine:
+            p = Profiles.compute(engine, Selection())
+            n = Networks.compute(engine, Selection(), organisations=False)
+            graph = SimpleNamespace(org_nodes=org_nodes(engine, p.selection), org_edges=org_edges(engine, p.selection))
+            start = time.perf_counter()
+            index = PartnerIndex.from_profiles(engine, p, graph)
+            build = time.perf_counter() - start
+    start = time.perf_counter()
+    matrix = complementarity_matrix(p.rca, p.specialised, p.density)
+    rows.append((f"complementarity matrix ({matrix.shape[0]} x {matrix.shape[1]} NUTS 2 regions)",
+                 f"{time.perf_counter() - start:.4f} s"))
+    assert n.gravity is not None
+    start = time.perf_counter()
+    gaps = untapped(mutual(matrix), n.gravity.expected, k=50)
+    rows.append((f"untapped cooperation (top {len(gaps)} of {len(n.gravity.expected):,} pairs)",
+                 f"{time.perf_counter() - start:.4f} s"))
+    start = time.perf_counter()
+    pairs = mentoring_programme(p, ties=n.region_edges, complementarity=matrix)
+    rows.append((f"mentoring assignment ({len(pairs)} mentees, {pairs['mentor'].nunique()} mentors used, optimal)",
+                 f"{time.perf_counter() - start:.3f} s"))
+    rows.append(("partner index build (organisations x domains, ties)", f"{build:.3f} s"))
+    rng = random.Random(0)
+    regions, domains = list(p.activity.index), list(p.activity.columns)
+    latencies = []
+    for _ in range(100):
+        region, domain = rng.choice(regions), rng.choice(domains)
+        prefer = rng.choice(["new", "existing", "any"])
+        start = time.perf_counter()
+        index.search(region=region, domain=domain, prefer=prefer, k=20)  # type: ignore[arg-type]
+        latencies.append(time.perf_counter() - start)
+    latencies.sort()
+    rows.append(("partner search, median of 100 queries", f"{statistics.median(latencies) * 1000:.1f} ms"))
+    rows.append(("partner search, 95th percentile", f"{latencies[94] * 1000:.1f} ms"))
+    table = Table(title="cooperation engine on the mirror")
+    table.add_column("step")
+    table.add_column("time", justify="right")
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
