@@ -41,3 +41,12 @@ def mirror_db(mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         report = ingest_mirror(wh, mirror)
     assert report.missing == []
     return path
+
+
+@pytest.fixture(scope="session")
+def mirror_matrix(mirror_db: Path):  # type: ignore[no-untyped-def]
+    """The mirror's NUTS 2 x programme-part activity (fractional counting), as the profiles use it."""
+    from rok.measures import Selection, activity_matrix, open_engine
+
+    with open_engine("duckdb", mirror_db) as engine:
+        return activity_matrix(engine, Selection(level=2, counting="fractional"))

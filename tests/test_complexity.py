@@ -25,16 +25,6 @@ from tests.synthetic import poisson_matrix
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis" / "hand_5x4.csv"
 COLS = {"time": "time", "loc": "loc", "prod": "prod", "val": "val"}
 
-MIRROR_SQL = """
-SELECT o.nuts2 AS region, d.code AS domain, sum(d.weight / n.n) AS value
-FROM participations p
-JOIN organisations o USING (org_id)
-JOIN project_domains d USING (project_id)
-JOIN (SELECT project_id, count(*) AS n FROM participations GROUP BY 1) n USING (project_id)
-WHERE o.nuts2 IS NOT NULL AND d.taxonomy = 'h2020-part'
-GROUP BY 1, 2
-"""
-
 
 def binary(rows, regions=None, domains=None) -> pd.DataFrame:
     rows = np.asarray(rows)
@@ -253,8 +243,6 @@ def test_unknown_method():
 # -- agreement with ecomplexity ------------------------------------------------------------
 
 
-
-
 def their_complexity(x: pd.DataFrame, presence_test: str = "rca") -> tuple[pd.Series, pd.Series]:
     """ECI per region and PCI per domain from ecomplexity, which computes RCA and M itself."""
     from ecomplexity import ecomplexity
@@ -293,15 +281,6 @@ def test_agrees_with_ecomplexity_on_binary_input(M):
 def test_hand_fixture_agrees_with_ecomplexity():
     x = pd.read_csv(FIXTURE, index_col="region").astype(float)
     assert_agrees(complexity(specialised(x)), *their_complexity(x))
-
-
-@pytest.fixture(scope="module")
-def mirror_matrix(mirror_db: Path) -> pd.DataFrame:
-    import duckdb
-
-    with duckdb.connect(str(mirror_db), read_only=True) as con:
-        long = con.execute(MIRROR_SQL).df()
-    return long.pivot(index="region", columns="domain", values="value").fillna(0.0)
 
 
 @pytest.mark.mirror

@@ -64,16 +64,6 @@ from tests.synthetic import poisson_matrix
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis" / "hand_5x4.csv"
 DOMAINS = ["A", "B", "C", "D"]
 
-MIRROR_SQL = """
-SELECT o.nuts2 AS region, d.code AS domain, sum(d.weight / n.n) AS value
-FROM participations p
-JOIN organisations o USING (org_id)
-JOIN project_domains d USING (project_id)
-JOIN (SELECT project_id, count(*) AS n FROM participations GROUP BY 1) n USING (project_id)
-WHERE o.nuts2 IS NOT NULL AND d.taxonomy = 'h2020-part'
-GROUP BY 1, 2
-"""
-
 
 def frame(rows, labels=DOMAINS) -> pd.DataFrame:
     return pd.DataFrame(rows, index=labels, columns=labels, dtype=float)
@@ -212,8 +202,6 @@ def ecomplexity_proximity(x: pd.DataFrame) -> pd.DataFrame:
     return out.pivot(index="prod_1", columns="prod_2", values="proximity").loc[x.columns, x.columns]
 
 
-
-
 def check_against_ecomplexity(x: pd.DataFrame) -> float:
     M = specialised(x)
     ours = proximity(M)
@@ -237,15 +225,6 @@ def check_against_ecomplexity(x: pd.DataFrame) -> float:
 def test_agrees_with_ecomplexity_on_poisson_matrices(seed):
     correlation = check_against_ecomplexity(poisson_matrix(seed))
     assert correlation > 0.8  # differ only by the diagonal: own specialisation counted or not
-
-
-@pytest.fixture(scope="module")
-def mirror_matrix(mirror_db: Path) -> pd.DataFrame:
-    import duckdb
-
-    with duckdb.connect(str(mirror_db), read_only=True) as con:
-        long = con.execute(MIRROR_SQL).df()
-    return long.pivot(index="region", columns="domain", values="value").fillna(0.0)
 
 
 @pytest.mark.mirror

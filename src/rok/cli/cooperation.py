@@ -64,18 +64,17 @@ def register(app: typer.Typer, friendly: Any) -> None:
         p = compute(2, "fractional", "participations", years, engine, db)
         with open_engine(engine, config.db_path(db)) as running:
             ties = region_edges(running, Selection(level=2, years=p.selection.years))
+        excluded = read_pairs(exclude) if exclude else []
         pairs = mentoring_programme(p, mentees=read_codes(mentees) if mentees else None,
                                     mentors=read_codes(mentors) if mentors else None, capacity=capacity,
-                                    transnational=not same_country_allowed,
-                                    exclusions=read_pairs(exclude) if exclude else (), ties=ties)
+                                    transnational=not same_country_allowed, exclusions=excluded, ties=ties)
         settings = (f"capacity {capacity or 'automatic'}, "
                     f"{'mentors in other countries only' if not same_country_allowed else 'same country allowed'}"
-                    + (f", {len(read_pairs(exclude))} excluded pairs" if exclude else ""))
+                    + (f", {len(excluded)} excluded pairs" if exclude else ""))
         if html:
-            from rok.report.mentoring import mentoring_page
-
-            positions = p.regions.reset_index()[["code"]].rename(columns={"code": "region"})
             import duckdb
+
+            from rok.report.mentoring import mentoring_page
 
             with duckdb.connect(str(config.db_path(db)), read_only=True) as con:
                 positions = con.execute("SELECT code AS region, lon, lat FROM regions WHERE nuts_version = 2021 "
