@@ -380,7 +380,7 @@ def _index(scores: pd.DataFrame, values: pd.DataFrame, years: pd.DataFrame, ref:
     long["value"] = [values.at[r, k] for r, k in zip(long["region"], long["indicator"], strict=True)]
     long["year"] = [years.at[r, k] for r, k in zip(long["region"], long["indicator"], strict=True)]
     long["reference_score"] = long["indicator"].map(ref)
-    long["points"] = 100 * long["score"] / long["region"].map(ref_sum)
+    long["points"] = 100 * long["score"] / long["region"].map(ref_sum.where(enough))
     long["share"] = long["score"] / long["region"].map(score_sum)
     return table, long[["region", "indicator", "year", "value", "score", "reference_score", "points", "share"]]
 
