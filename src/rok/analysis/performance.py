@@ -20,14 +20,15 @@ from rok.analysis.indicators import (
     LONG_COLUMNS,
     WEIGHTS,
     IndicatorSpec,
+    aggregate,
     check_long,
     is_region,
     keyed,
     latest_values,
+    reference_countries,
     series,
     weight_at,
 )
-from rok.analysis.reference import aggregate, reference_countries
 from rok.errors import InputError
 
 __all__ = [
