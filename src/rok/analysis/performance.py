@@ -1,161 +1,134 @@
-"""Research performance index of regions, after the Regional Innovation Scoreboard (RIS):
-indicators normalised as in the RIS, their unweighted mean per region, relative to the reference
-mean x 100, and the four performance groups."""
+"""Research performance index of regions, after the Regional Innovation Scoreboard (RIS 2021,
+2023): indicators normalised as in the RIS over all regions and years of a window, each region
+against the EU-27 aggregate (= 100) on the same indicators, the four performance groups and
+their thirds."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from rok.analysis.indicators import (
+    DEFAULT_SPEC,
+    EU27,
+    LONG_COLUMNS,
+    WEIGHTS,
+    IndicatorSpec,
+    aggregate,
+    check_long,
+    is_region,
+    keyed,
+    latest_values,
+    reference_countries,
+    series,
+    weight_at,
+)
 from rok.errors import InputError
 
 __all__ = [
     "IndicatorSpec",
     "DEFAULT_SPEC",
     "GROUPS",
+    "INSUFFICIENT",
+    "Scaling",
     "PerformanceResult",
     "performance_index",
+    "performance_of_selection",
     "normalise",
+    "fit_scaling",
     "performance_group",
+    "subgroup_cuts",
+    "performance_subgroup",
     "latest_values",
     "check_long",
+    "LONG_COLUMNS",
+    "EU27",
 ]
-
-LONG_COLUMNS = ("region", "indicator", "year", "value")
 
 #: Performance groups, highest first, with the lower bound of the index (included, except leader's).
 GROUPS = {"leader": 125.0, "strong": 100.0, "moderate": 70.0, "emerging": -math.inf}
+#: The group of a region scored on fewer indicators than the minimum.
+INSUFFICIENT = "insufficient data"
+OUTLIER_SDS = 3.0
 
 
 @dataclass(frozen=True)
-class IndicatorSpec:
-    """One indicator of the index: the sum of ``codes`` (same region, year and ``unit``).
+class Scaling:
+    """How one indicator's values become scores, fitted on all regions and years of its window.
 
-    ``transform``: "auto" takes the square root when the skewness exceeds 1 (RIS rule),
-    "sqrt" always, "none" never. ``unit=None`` accepts any unit (e.g. caller-supplied values).
+    ``lower``/``upper``: the smallest and largest non-outlier values (outliers are set to them);
+    ``sqrt``: whether the square root is taken; ``low``/``high``: the minimum and maximum after
+    that (the min-max bounds); ``n_outliers``: values replaced; ``skewness`` of the treated values;
+    ``dropped``: why no score can be given (then every score is NaN), else None.
     """
 
-    key: str
-    codes: tuple[str, ...]
-    unit: str | None
-    label: str
-    transform: Literal["auto", "sqrt", "none"] = "auto"
+    lower: float
+    upper: float
+    sqrt: bool
+    low: float
+    high: float
+    n_outliers: int
+    skewness: float
+    dropped: str | None = None
+
+    def apply(self, values: pd.Series) -> pd.Series:
+        """``(t(clip(x, lower, upper)) - low) / (high - low)``, ``t`` the square root or identity."""
+        x = values.astype(float)
+        if self.dropped is not None:
+            return x * math.nan
+        x = x.clip(lower=self.lower, upper=self.upper)
+        if self.sqrt:
+            x = np.sqrt(x)
+        return (x - self.low) / (self.high - self.low)
 
 
-_GERD, _PERS = "rd_e_gerdreg_SECTPERF_", "rd_p_persreg_PROF_POS_TOTAL_SEX_T_SECTPERF_"
-#: The default indicators (warehouse codes of ``indicators_nuts2021``; the last two come from
-#: :func:`rok.analysis.critical_mass.per_inhabitant` through ``extra``).
-DEFAULT_SPEC: tuple[IndicatorSpec, ...] = (
-    IndicatorSpec("rd_business", (_GERD + "BES",), "PC_GDP", "Business R&D expenditure (% GDP)"),
-    IndicatorSpec("rd_public", (_GERD + "GOV", _GERD + "HES"), "PC_GDP", "Public R&D expenditure (% GDP)"),
-    IndicatorSpec("rd_personnel", (_PERS + "TOTAL",), "PC_EMP_HC", "R&D personnel (% employment, HC)"),
-    IndicatorSpec("hrst", ("hrst_st_rcat_CATEGORY_HRST",), "PC_POP", "HR in science & technology (% pop.)"),
-    IndicatorSpec("tertiary", ("tgs00109.isced11=ED5-8.age=Y25-64.sex=T",), "PC", "Tertiary, 25-64 (%)"),
-    IndicatorSpec("hightech", ("htec_emp_reg2_NACE_R2_HTC_SEX_T",), "PC_EMP", "High-tech employment (%)"),
-    IndicatorSpec("fp_participations", ("participations_per_inhabitant",), None, "FP participations / inh."),
-    IndicatorSpec("fp_funding", ("ec_eur_per_inhabitant",), None, "FP EC funding per inhabitant (EUR)"),
-)
+def fit_scaling(values: pd.Series, transform: str = "auto", *, sds: float = OUTLIER_SDS) -> Scaling:
+    """Fit the RIS normalisation on ``values`` (all regions and all years of the window).
 
-
-@dataclass(frozen=True)
-class PerformanceResult:
-    """What :func:`performance_index` returns.
-
-    ``table``: per region ``index``, ``group``, ``composite``, ``n_used``, ``used`` and ``missing``
-    (tuples of indicator keys). ``scores``/``values``/``years``: regions x indicator keys, the
-    normalised scores, the raw values and the year of each value. ``transforms``: per key
-    "sqrt" or "none"; ``outliers``: per key, number of values replaced; ``dropped``: keys left
-    out of the index and why; ``reference_mean``: the composite mean the index divides by.
-    """
-
-    table: pd.DataFrame
-    scores: pd.DataFrame
-    values: pd.DataFrame
-    years: pd.DataFrame
-    transforms: dict[str, str]
-    outliers: dict[str, int]
-    dropped: dict[str, str] = field(default_factory=dict)
-    reference_mean: float = math.nan
-
-
-def check_long(indicators: pd.DataFrame, name: str = "indicators") -> None:
-    """Raise :class:`InputError` unless ``indicators`` has the long columns region, indicator, year, value."""
-    if not isinstance(indicators, pd.DataFrame):
-        raise InputError(f"{name} must be a pandas DataFrame, got {type(indicators).__name__}")
-    missing = [c for c in LONG_COLUMNS if c not in indicators.columns]
-    if missing:
-        raise InputError(f"{name} lacks columns {missing}; expected long form {list(LONG_COLUMNS)} (+ unit)")
-
-
-def latest_values(
-    indicators: pd.DataFrame, item: IndicatorSpec, *, year: int | None = None, window: int | None = None
-) -> pd.DataFrame:
-    """Per region, the latest value of ``item`` (sum of its codes) with year <= ``year``.
-
-    A region-year counts only when every code of ``item`` is present. With ``window``, a
-    region's value may be at most ``window`` years older than the indicator's latest year.
-    Returns a frame indexed by region with columns ``value`` and ``year``.
-    """
-    rows = indicators[indicators["indicator"].isin(item.codes)]
-    if item.unit is not None and "unit" in rows.columns:
-        rows = rows[rows["unit"] == item.unit]
-    if year is not None:
-        rows = rows[rows["year"] <= year]
-    if rows.empty:
-        return _none()
-    dup = rows.duplicated(["region", "indicator", "year"])
-    if dup.any():
-        bad = rows[dup].iloc[0]
-        where = f"region {bad['region']!r}, indicator {bad['indicator']!r}, year {bad['year']}"
-        raise InputError(f"duplicate rows for {where}", column="indicator", value=bad["indicator"])
-    wide = rows.pivot(index=["region", "year"], columns="indicator", values="value")
-    wide = wide.reindex(columns=list(item.codes)).dropna()
-    sums = wide.sum(axis=1).rename("value").reset_index()
-    if sums.empty:
-        return _none()
-    if window is not None:
-        sums = sums[sums["year"] >= sums["year"].max() - window]
-    pick = sums.loc[sums.groupby("region")["year"].idxmax()]
-    return pick.set_index("region")[["value", "year"]]
-
-
-def _none() -> pd.DataFrame:
-    return pd.DataFrame({"value": pd.Series(dtype=float), "year": pd.Series(dtype="Int64")})
-
-
-def normalise(values: pd.Series, transform: str = "auto") -> tuple[pd.Series, bool, int]:
-    """Normalise one indicator over the regions given, as the RIS does.
-
-    1. Outliers (Tukey fences): values above ``Q3 + 1.5 IQR`` are replaced by the largest value
-       not above it, values below ``Q1 - 1.5 IQR`` by the smallest value not below it
-       (quartiles by linear interpolation, numpy's default).
+    1. Outliers: values above ``mean + sds * sd`` (sample standard deviation) are replaced by the
+       largest value not above it, values below ``mean - sds * sd`` by the smallest value not
+       below it (RIS 2021 and 2023 methodology reports: mean +/- 3 sd, replaced by the highest
+       and lowest non-outlier value over all regions and years).
     2. Square root when ``transform="sqrt"``, or ``"auto"`` and the sample skewness (adjusted
-       Fisher-Pearson, as Excel's SKEW) of the capped values exceeds 1.
-    3. Min-max: ``(x - min) / (max - min)``.
+       Fisher-Pearson, as Excel's SKEW) of the treated values exceeds 1.
+    3. Min-max bounds: the smallest and largest treated value.
 
-    Returns the scores (NaN kept), whether the square root was taken, and the number of
-    outliers replaced. References: see :func:`performance_index`.
+    With no value, or no spread left after step 1 (e.g. all values but one outlier equal: a zero
+    interquartile range), ``dropped`` says so and every score is NaN.
     """
     x = values.dropna().astype(float)
-    q1, q3 = np.percentile(x, [25, 75])
-    lo, hi = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
+    if x.empty:
+        return Scaling(math.nan, math.nan, False, math.nan, math.nan, 0, math.nan, "no data")
+    mean, sd = float(x.mean()), float(x.std(ddof=1)) if len(x) > 1 else 0.0
+    lo, hi = mean - sds * sd, mean + sds * sd
     inside = x[(x >= lo) & (x <= hi)]
-    capped = x.clip(lower=inside.min(), upper=inside.max())
+    lower, upper = float(inside.min()), float(inside.max())
+    treated = x.clip(lower=lower, upper=upper)
     n_out = int(((x < lo) | (x > hi)).sum())
-    skew = float(stats.skew(capped, bias=False)) if len(capped) >= 3 else math.nan
+    skew = float(stats.skew(treated, bias=False)) if len(treated) >= 3 and treated.nunique() > 1 else math.nan
     use_sqrt = transform == "sqrt" or (transform == "auto" and skew > 1)
     if use_sqrt:
-        if (capped < 0).any():
-            raise InputError(f"square root of negative values of {values.name!r}", value=float(capped.min()))
-        capped = np.sqrt(capped)
-    span = capped.max() - capped.min()
-    return ((capped - capped.min()) / span).reindex(values.index), use_sqrt, n_out
+        if (treated < 0).any():
+            raise InputError(f"square root of negative values of {values.name!r}", value=float(treated.min()))
+        treated = np.sqrt(treated)
+    low, high = float(treated.min()), float(treated.max())
+    dropped = None if high > low else "no spread: all values equal after outlier treatment"
+    return Scaling(lower, upper, bool(use_sqrt), low, high, n_out, skew, dropped)
+
+
+def normalise(
+    values: pd.Series, transform: str = "auto", *, pooled: pd.Series | None = None, sds: float = OUTLIER_SDS
+) -> tuple[pd.Series, Scaling]:
+    """Scores of ``values`` with the scaling fitted on ``pooled`` (default: ``values``); see
+    :func:`fit_scaling`. Returns the scores (NaN kept; all NaN when ``scaling.dropped``) and the scaling."""
+    scaling = fit_scaling(values if pooled is None else pooled, transform, sds=sds)
+    return scaling.apply(values), scaling
 
 
 def performance_group(index: float) -> str | None:
@@ -168,76 +141,164 @@ def performance_group(index: float) -> str | None:
     return None  # pragma: no cover - the last bound is -inf
 
 
+def subgroup_cuts(index: pd.Series) -> dict[str, tuple[float, float]]:
+    """Per group, the two cuts that split its range into thirds (RIS 2021 and 2023).
+
+    The range of strong is 100-125 and of moderate 70-100; that of leader runs from 125 to the
+    highest index, that of emerging from the lowest index to 70 (so that RIS 2021 published, e.g.,
+    strong+ above 116.7 and moderate- from 70 to 80). Returns ``{group: (lo + range/3, lo + 2 range/3)}``.
+    """
+    valid = index.dropna()
+    top = float(valid.max()) if len(valid) else 125.0
+    bottom = float(valid.min()) if len(valid) else 70.0
+    ranges = {"leader": (125.0, max(top, 125.0)), "strong": (100.0, 125.0), "moderate": (70.0, 100.0),
+              "emerging": (min(bottom, 70.0), 70.0)}
+    return {g: (lo + (hi - lo) / 3, lo + 2 * (hi - lo) / 3) for g, (lo, hi) in ranges.items()}
+
+
+def performance_subgroup(index: float, cuts: dict[str, tuple[float, float]]) -> str | None:
+    """``group+`` (top third of the group's range, from the upper cut), ``group`` (middle third) or
+    ``group-`` (bottom third, below the lower cut); NaN -> None."""
+    group = performance_group(index)
+    if group is None:
+        return None
+    first, second = cuts[group]
+    return f"{group}+" if index >= second else (f"{group}-" if index < first else group)
+
+
+@dataclass(frozen=True)
+class PerformanceResult:
+    """What :func:`performance_index` returns.
+
+    ``table``: per region ``index``, ``group``, ``subgroup``, ``composite`` (mean score),
+    ``reference_composite`` (the reference's mean score on the same indicators), ``n_used``,
+    ``used`` and ``missing`` (tuples of keys). ``scores``/``values``/``years``: regions x keys.
+    ``contributions``: long, per region and indicator: value, year, score, reference_score,
+    points (``100 * score / sum of the reference's scores``; they add up to the index) and share
+    (of the region's score sum). ``indicators``: per key the window, latest year, regions,
+    transform, outliers, reference value and score. ``reference_scores``: per key.
+    """
+
+    table: pd.DataFrame
+    scores: pd.DataFrame
+    values: pd.DataFrame
+    years: pd.DataFrame
+    contributions: pd.DataFrame
+    indicators: pd.DataFrame
+    reference: str
+    reference_scores: pd.Series
+    min_indicators: int
+    cuts: dict[str, tuple[float, float]]
+    transforms: dict[str, str] = field(default_factory=dict)
+    outliers: dict[str, int] = field(default_factory=dict)
+    dropped: dict[str, str] = field(default_factory=dict)
+
+
 def performance_index(
     indicators: pd.DataFrame,
     *,
     spec: Sequence[IndicatorSpec] | None = None,
     year: int | None = None,
-    window: int | None = 2,
-    min_share: float = 0.5,
+    window: int = 3,
+    coverage: float = 0.5,
+    min_indicators: int | None = None,
     extra: pd.DataFrame | None = None,
-    reference: Iterable[str] | None = None,
+    reference: str | Iterable[str] = "eu27",
+    regions: Iterable[str] | None = None,
+    sds: float = OUTLIER_SDS,
 ) -> PerformanceResult:
-    """Research performance index after the Regional Innovation Scoreboard (RIS 2021).
+    """Research performance index after the Regional Innovation Scoreboard (RIS 2021, 2023).
 
     Parameters
     ----------
-    indicators : long frame ``region, indicator, year, value[, unit]`` (e.g. ``indicators_nuts2021``
-        restricted to the regions to compare: they are the set over which indicators are
-        normalised).
+    indicators : long frame ``region, indicator, year, value[, unit, source]`` (e.g. the whole
+        ``indicators_nuts2021``): NUTS 2 rows are the regions, NUTS 0 rows national aggregates.
     spec : the indicators (default :data:`DEFAULT_SPEC`).
     year : use values of years <= ``year`` (default: no limit).
-    window : a region's value may be at most ``window`` years older than the indicator's
-        latest year (``None``: any age).
-    min_share : a region gets an index only with scores for at least this share of the indicators.
+    window : years per indicator: from its latest year ``L`` back to ``L - window + 1``.
+    coverage : ``L`` is the latest year with values for at least this share of the regions of
+        the indicator's best-covered year (sparser later years are not used).
+    min_indicators : a region scored on fewer indicators gets :data:`INSUFFICIENT`, no index
+        (default: three quarters of the indicators scored, rounded up: 6 of 8).
     extra : caller-supplied long rows ``region, indicator, value[, year]`` (e.g. from
-        :func:`rok.analysis.critical_mass.per_inhabitant`), read like ``indicators`` (rows
-        without a year count as current).
-    reference : regions whose mean composite is 100 (default: all regions with a composite).
-
-    Returns
-    -------
-    PerformanceResult
+        :func:`rok.analysis.critical_mass.per_inhabitant`).
+    reference : "eu27" (default), "all" (every country in the data), or country codes
+        (iterable or comma-separated): the area whose aggregate scores 100.
+    regions : regions of the table (default: every NUTS 2 region with a value); scaling always
+        uses every region.
+    sds : outliers lie beyond ``mean +/- sds`` standard deviations.
 
     Notes
     -----
-    For region ``r`` with normalised scores ``s[r,i]`` on its available indicators ``A_r``:
-    ``composite[r] = mean_{i in A_r} s[r,i]`` if ``|A_r| >= min_share * n``, and
-    ``index[r] = 100 * composite[r] / mean_{q in reference} composite[q]``. Normalisation: see
-    :func:`normalise`. Indicators with no data, or fewer than two distinct values, are left out
-    (``dropped``) and ``n`` counts the others. As in the RIS, each indicator uses its own latest
-    year. Unlike the RIS, missing values are not imputed, and the reference is the mean of
-    regional composites, not an EU-level score.
-    Groups (RIS 2021 thresholds): leader > 125, strong 100-125, moderate 70-100 (lower bounds
-    included), emerging < 70.
+    Per indicator ``i``: each region's value is its latest in the window; scores
+    ``s[r,i] = scaling_i(x[r,i])`` with the scaling of :func:`fit_scaling` fitted on every value
+    of every NUTS 2 region in every year of the window (RIS: over all regions and years). The
+    reference value is the aggregate ``X[i] = sum(x[r,i] w[r,i]) / sum(w[r,i])`` over the reference
+    countries, ``w`` the indicator's weight (the rate's denominator: GDP, population, employment;
+    :data:`~rok.analysis.indicators.WEIGHTS`) in the nearest year, a country's NUTS 0 value and
+    weight replacing its regions where loaded; ``S[i] = scaling_i(X[i])``.
+    With ``A_r`` the indicators scored for region ``r``:
+    ``index[r] = 100 * sum_{i in A_r} s[r,i] / sum_{i in A_r} S[i]`` when ``|A_r| >= min_indicators``.
+    Groups (RIS 2021, 2023): leader > 125, strong 100-125, moderate 70-100 (lower bounds
+    included), emerging < 70; each split into thirds of its range (:func:`subgroup_cuts`).
+
+    Where rok differs from the RIS: missing values are not imputed; instead each region is
+    compared with the reference on the indicators it has (with all indicators this is the RIS
+    ratio ``RII_r / RII_EU``), and a region with too few gets no group. The reference aggregate
+    is computed from the regional data, since the EU-level values are not loaded. The indicators
+    are R&D and FP indicators, not the RIS's 21 innovation indicators, so the index is not the
+    RIS's RII.
 
     References
     ----------
     Hollanders, H. & Es-Sadki, N. (2021). Regional Innovation Scoreboard 2021: Methodology
-    Report. European Commission, Directorate-General for Internal Market, Industry,
-    Entrepreneurship and SMEs, Brussels.
+    Report. European Commission, DG GROW, Brussels. Hollanders, H. & Es-Sadki, N. (2023).
+    Regional Innovation Scoreboard 2023: Methodology Report. European Commission, DG GROW.
     """
     check_long(indicators)
     spec = tuple(DEFAULT_SPEC if spec is None else spec)
-    _check_args(spec, min_share, window)
-    rows = _with_extra(indicators, extra, year)
-    picked = {item.key: latest_values(rows, item, year=year, window=window) for item in spec}
-    values = pd.DataFrame({key: frame["value"] for key, frame in picked.items()}, columns=list(picked))
-    years = pd.DataFrame({key: frame["year"] for key, frame in picked.items()}, columns=values.columns)
-    scores, transforms, outliers, dropped = _score_all(values, spec)
-    used = [key for key in values.columns if key not in dropped]
-    table, mean = _composite(scores[used], min_share, reference)
-    return PerformanceResult(table, scores, values, years, transforms, outliers, dropped, mean)
+    _check_args(spec, window, coverage, min_indicators)
+    rows = keyed(_with_extra(indicators, extra, year))
+    nuts2 = is_region(rows["region"])
+    label, countries = reference_countries(reference, set(rows.loc[nuts2, "region"].str[:2]))
+    parts = [_indicator(rows, item, year, window, coverage, countries, sds) for item in spec]
+    table_regions = sorted(set(rows.loc[nuts2, "region"])) if regions is None else sorted(set(regions))
+    values = pd.DataFrame({p["key"]: p["values"] for p in parts}, index=table_regions, columns=[p["key"] for p in parts])
+    years = pd.DataFrame({p["key"]: p["years"] for p in parts}, index=table_regions, columns=values.columns)
+    scores = pd.DataFrame({p["key"]: p["scores"] for p in parts}, index=table_regions, columns=values.columns)
+    values.index.name = years.index.name = scores.index.name = "region"
+    dropped = {p["key"]: p["dropped"] for p in parts if p["dropped"]}
+    ref_scores = pd.Series({p["key"]: p["reference_score"] for p in parts}, dtype=float)
+    used = [k for k in values.columns if k not in dropped]
+    if not used:
+        raise InputError("no indicator of the spec can be scored: " + "; ".join(f"{k}: {v}" for k, v in dropped.items()))
+    minimum = math.ceil(0.75 * len(used)) if min_indicators is None else min_indicators
+    table, contributions = _index(scores[used], values, years, ref_scores[used], minimum)
+    cuts = subgroup_cuts(table["index"])
+    table.insert(2, "subgroup", [performance_subgroup(v, cuts) for v in table["index"]])
+    summary = pd.DataFrame([p["summary"] for p in parts]).set_index("indicator")
+    return PerformanceResult(
+        table, scores, values, years, contributions, summary, label, ref_scores, minimum, cuts,
+        transforms={p["key"]: ("sqrt" if p["scaling"].sqrt else "none") for p in parts if not p["dropped"]},
+        outliers={p["key"]: p["scaling"].n_outliers for p in parts if not p["dropped"]},
+        dropped=dropped,
+    )
 
 
-def _check_args(spec: tuple[IndicatorSpec, ...], min_share: float, window: int | None) -> None:
+def _check_args(spec: tuple[IndicatorSpec, ...], window: int, coverage: float, minimum: int | None) -> None:
     keys = [item.key for item in spec]
     if not keys or len(set(keys)) != len(keys):
         raise InputError(f"spec must list indicators with distinct keys, got {keys}")
-    if not 0 < min_share <= 1:
-        raise InputError("min_share must be in (0, 1]", value=min_share)
-    if window is not None and window < 0:
-        raise InputError("window must be >= 0 (years)", value=window)
+    unknown = [item.weight for item in spec if item.weight is not None and item.weight not in WEIGHTS]
+    if unknown:
+        raise InputError(f"unknown weight; expected one of {', '.join(WEIGHTS)}", value=unknown[0])
+    if window < 1:
+        raise InputError("window must be >= 1 (years)", column="--window", value=window)
+    if not 0 < coverage <= 1:
+        raise InputError("coverage must be in (0, 1]", value=coverage)
+    if minimum is not None and not 1 <= minimum <= len(spec):
+        raise InputError(f"the minimum number of indicators must be between 1 and {len(spec)}",
+                         column="--min-indicators", value=minimum)
 
 
 def _with_extra(indicators: pd.DataFrame, extra: pd.DataFrame | None, year: int | None) -> pd.DataFrame:
@@ -249,50 +310,89 @@ def _with_extra(indicators: pd.DataFrame, extra: pd.DataFrame | None, year: int 
     rows = extra.copy()
     if "year" not in rows.columns:
         rows["year"] = year if year is not None else 0
+    if "source" in indicators.columns and "source" not in rows.columns:
+        rows["source"] = "extra"
     return pd.concat([indicators, rows], ignore_index=True)
 
 
-def _score_all(
-    values: pd.DataFrame, spec: tuple[IndicatorSpec, ...]
-) -> tuple[pd.DataFrame, dict[str, str], dict[str, int], dict[str, str]]:
-    scores = pd.DataFrame(index=values.index, columns=values.columns, dtype=float)
-    transforms: dict[str, str] = {}
-    outliers: dict[str, int] = {}
-    dropped: dict[str, str] = {}
-    for item in spec:
-        column = values[item.key]
-        if column.nunique() < 2:
-            dropped[item.key] = "no data" if column.count() == 0 else "fewer than two distinct values"
-            continue
-        scores[item.key], use_sqrt, outliers[item.key] = normalise(column.rename(item.key), item.transform)
-        transforms[item.key] = "sqrt" if use_sqrt else "none"
-    return scores, transforms, outliers, dropped
+def _window(frame: pd.DataFrame, window: int, coverage: float) -> tuple[int, int]:
+    counts = frame.groupby("year")["region"].nunique()
+    latest = int(counts.index[counts >= coverage * counts.max()].max())
+    return latest - window + 1, latest
 
 
-def _composite(
-    scores: pd.DataFrame, min_share: float, reference: Iterable[str] | None
-) -> tuple[pd.DataFrame, float]:
-    n = scores.shape[1]
-    if n == 0:
-        raise InputError("no indicator of the spec has data for two or more distinct values")
+def _indicator(rows: pd.DataFrame, item: IndicatorSpec, year: int | None, window: int, coverage: float,
+               countries: tuple[str, ...], sds: float) -> dict[str, Any]:
+    """Values, scores and reference score of one indicator (a dict of its parts)."""
+    every = series(rows, item, year=year)
+    regional = every[is_region(every["region"])]
+    out: dict[str, Any] = {"key": item.key, "values": pd.Series(dtype=float), "years": pd.Series(dtype="Int64"),
+                           "scores": pd.Series(dtype=float), "reference_score": math.nan}
+    summary = {"indicator": item.key, "label": item.label, "first_year": None, "latest_year": None, "regions": 0,
+               "transform": None, "outliers": 0, "reference_value": math.nan, "reference_score": math.nan,
+               "reference_regions": 0, "weight": item.weight}
+    if regional.empty:
+        scaling = fit_scaling(pd.Series(dtype=float))
+        return {**out, "scaling": scaling, "dropped": "no data", "summary": summary}
+    first, latest = _window(regional, window, coverage)
+    pooled = regional[regional["year"].between(first, latest)]
+    pick = pooled.loc[pooled.groupby("region")["year"].idxmax()].set_index("region")
+    scaling = fit_scaling(pooled["value"].rename(item.key), item.transform, sds=sds)
+    national = every[(every["region"].str.len() == 2) & every["year"].between(first, latest)]
+    national = national.loc[national.groupby("region")["year"].idxmax()] if len(national) else national
+    ref_value, n_ref = math.nan, 0
+    if item.weight is not None:
+        weight = WEIGHTS[item.weight]
+        ref_value, n_ref = aggregate(pick.reset_index(), national, countries,
+                                     lambda at: weight_at(rows, weight, at))
+    ref_score = float(scaling.apply(pd.Series([ref_value]))[0]) if not math.isnan(ref_value) else math.nan
+    dropped = scaling.dropped or (None if not math.isnan(ref_score) else "no reference aggregate (no weight)")
+    summary.update(first_year=first, latest_year=latest, regions=len(pick),
+                   transform="sqrt" if scaling.sqrt else "none", outliers=scaling.n_outliers,
+                   reference_value=ref_value, reference_score=ref_score, reference_regions=n_ref)
+    return {**out, "values": pick["value"], "years": pick["year"].astype("Int64"),
+            "scores": scaling.apply(pick["value"]), "reference_score": ref_score, "scaling": scaling,
+            "dropped": dropped, "summary": summary}
+
+
+def _index(scores: pd.DataFrame, values: pd.DataFrame, years: pd.DataFrame, ref: pd.Series,
+           minimum: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     available = scores.notna()
-    enough = available.sum(axis=1) >= min_share * n
-    composite = scores.mean(axis=1).where(enough)
-    ref = composite if reference is None else composite.reindex(list(reference))
-    mean = ref.mean()
-    if not mean > 0:
-        raise InputError("no reference region has a composite score (check reference and min_share)")
-    index = 100 * composite / mean
+    n_used = available.sum(axis=1)
+    ref_sum = available.mul(ref, axis=1).sum(axis=1)
+    score_sum = scores.sum(axis=1, min_count=1)
+    enough = (n_used >= minimum) & (ref_sum > 0)
+    index = (100 * score_sum / ref_sum).where(enough)
     table = pd.DataFrame(
         {
             "index": index,
-            "group": [performance_group(v) for v in index],
-            "composite": composite,
-            "n_used": available.sum(axis=1),
+            "group": [performance_group(v) if ok else INSUFFICIENT for v, ok in zip(index, enough, strict=True)],
+            "composite": scores.mean(axis=1),
+            "reference_composite": (ref_sum / n_used).where(n_used > 0),
+            "n_used": n_used,
             "used": [tuple(scores.columns[row]) for row in available.to_numpy()],
             "missing": [tuple(scores.columns[~row]) for row in available.to_numpy()],
         },
         index=scores.index,
     )
     table.index.name = "region"
-    return table, float(mean)
+    long = scores.stack().rename("score").reset_index()
+    long.columns = ["region", "indicator", "score"]
+    long["value"] = [values.at[r, k] for r, k in zip(long["region"], long["indicator"], strict=True)]
+    long["year"] = [years.at[r, k] for r, k in zip(long["region"], long["indicator"], strict=True)]
+    long["reference_score"] = long["indicator"].map(ref)
+    long["points"] = 100 * long["score"] / long["region"].map(ref_sum.where(enough))
+    long["share"] = long["score"] / long["region"].map(score_sum)
+    return table, long[["region", "indicator", "year", "value", "score", "reference_score", "points", "share"]]
+
+
+def performance_of_selection(indicators: pd.DataFrame, actors: pd.DataFrame, regions: Iterable[str],
+                             **options: Any) -> PerformanceResult:
+    """:func:`performance_index` with the FP indicators of a selection: ``actors`` is the long
+    actor mix (region, activity_type, participations, funding, ...) of full counting, as
+    :meth:`rok.analysis.profiles.Profiles.compute` keeps it; ``options`` go to performance_index."""
+    from rok.analysis.critical_mass import per_inhabitant
+
+    totals = actors.groupby("region")[["participations", "funding"]].sum().rename(columns={"funding": "ec_eur"})
+    return performance_index(indicators, extra=per_inhabitant(totals, indicators), regions=regions, **options)
+

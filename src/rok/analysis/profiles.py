@@ -118,7 +118,7 @@ class Profiles:
         performance = features = None
         if sel.level == 2:
             extra = per_inhabitant(totals, indicators)
-            performance = performance_index(indicators[indicators["region"].isin(x.index)], extra=extra)
+            performance = performance_index(indicators, extra=extra, regions=x.index)
             features = structural_features(indicators, region_table[region_table["nuts_version"] == 2021], level=2)
         lap("critical mass, performance, peers")
         own = region_table[(region_table["nuts_version"] == 2021) & (region_table["level"] == sel.level)]

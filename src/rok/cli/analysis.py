@@ -7,9 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import typer
 
 from rok import config
+from rok.analysis.performance import INSUFFICIENT
 from rok.analysis.profiles import Profiles
 from rok.cli.output import check_format, emit, format_cell
 from rok.errors import InputError
@@ -130,16 +132,50 @@ def register(app: typer.Typer, friendly: Any) -> None:
 
     @app.command("performance")
     @friendly
-    def performance_cmd(level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
+    def performance_cmd(region: str = typer.Option(None, "--region", help="One region: each indicator's contribution."),
+                        reference: str = typer.Option("eu27", "--reference",
+                                                      help="eu27 (default), all, or country codes, e.g. DE,FR."),
+                        window: int = typer.Option(3, "--window", help="Years per indicator, back from its latest year."),
+                        min_indicators: int = typer.Option(None, "--min-indicators",
+                                                           help="Fewer indicators: insufficient data (default 6 of 8)."),
+                        level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
                         years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
-        """Research performance index and group of every NUTS 2 region (after the RIS)."""
+        """Research performance index and group of every NUTS 2 region (after the RIS; EU-27 = 100)."""
         check_format(fmt)
         p = compute(level, counting, measure, years, engine, db)
-        table = p.performance_table()
-        assert p.performance is not None
-        emit(table.sort_values("index", ascending=False), fmt, title="research performance index (reference mean = 100)",
-             notes=_notes(p, groups="leader > 125, strong 100-125, moderate 70-100, emerging < 70",
-                          dropped_indicators=p.performance.dropped or "none"), limit=60)
+        p.performance_table()  # NUTS 2 only: a clear message otherwise
+        if (reference, window, min_indicators) != ("eu27", 3, None):
+            from rok.analysis.performance import performance_of_selection
+
+            with open_engine(engine, config.db_path(db)) as running:
+                indicators = running.execute(running.table("indicators_nuts2021"))
+            p.performance = performance_of_selection(indicators, p.actors, p.activity.index, reference=reference,
+                                                     window=window, min_indicators=min_indicators)
+        result = p.performance
+        assert result is not None
+        notes = _notes(p, reference=f"{result.reference} aggregate = 100",
+                       groups="leader > 125, strong 100-125, moderate 70-100, emerging < 70; +/- = top/bottom third "
+                              "of the group's range (" + ", ".join(f"{g} {a:.1f}/{b:.1f}" for g, (a, b) in result.cuts.items()) + ")",
+                       min_indicators=f"{result.min_indicators} (fewer: {INSUFFICIENT})",
+                       indicator_years="; ".join(f"{k} {r.first_year}-{r.latest_year}" for k, r in result.indicators.iterrows()
+                                                 if r.latest_year is not None and not pd.isna(r.latest_year)),
+                       dropped_indicators=result.dropped or "none")
+        if region:
+            code = p.check_region(region)
+            row = result.table.loc[code] if code in result.table.index else None
+            own = result.contributions[result.contributions["region"] == code].drop(columns="region")
+            own.insert(1, "label", own["indicator"].map(result.indicators["label"]))
+            if row is not None:
+                notes = {"index": format_cell(row["index"]), "group": row["subgroup"] or row["group"], **notes}
+            emit(own.reset_index(drop=True), fmt, title=f"{code} {p.region_name(code)}: performance by indicator "
+                 "(points add up to the index)", notes=notes)
+            return
+        table = p.performance_table().sort_values("index", ascending=False)
+        if fmt != "text":  # every indicator's score and share of the index, for JSON and CSV
+            for what in ("score", "share"):
+                wide = result.contributions.pivot(index="region", columns="indicator", values=what)
+                table = table.join(wide.add_prefix(f"{what}_"), on="region")
+        emit(table, fmt, title=f"research performance index ({result.reference} = 100)", notes=notes, limit=60)
 
     @app.command("clusters")
     @friendly

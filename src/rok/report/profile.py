@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from rok.analysis.performance import INSUFFICIENT
 from rok.analysis.profiles import Profiles
 from rok.analysis.quadrant import QUADRANTS
 from rok.report.svg import GROUP_COLOURS, Point, bars, europe_map, legend, map_paths, scatter
@@ -81,7 +82,7 @@ def _group(p: Profiles, code: str) -> tuple[str | None, float]:
     if p.performance is None or code not in p.performance.table.index:
         return None, math.nan
     row = p.performance.table.loc[code]
-    return (row["group"] if isinstance(row["group"], str) else None), float(row["index"])
+    return (row["group"] if row["group"] in GROUP_COLOURS else None), float(row["index"])
 
 
 def _table(frame: pd.DataFrame, numeric: tuple[str, ...] = (), digits: int = 2) -> str:
@@ -107,8 +108,9 @@ def _summary(p: Profiles, code: str, peers: pd.DataFrame) -> str:
     strong = own[own["specialised"]]
     parts = []
     if group:
-        parts.append(f"{name} is a research <b>{group}</b> (performance index {index:.0f}; 100 = the mean of "
-                     "European regions).")
+        sub = p.performance.table.loc[code, "subgroup"] if p.performance is not None else group
+        parts.append(f"{name} is a research <b>{escape(str(sub))}</b> (performance index {index:.0f}; 100 = the "
+                     f"{escape(p.performance.reference if p.performance is not None else '')} aggregate).")
     if mass is not None:
         parts.append(f"In Horizon 2020 its organisations took part {mass['participations']:,.0f} times and received "
                      f"€{mass['ec_eur'] / 1e6:,.1f} million from the EU, through {mass['organisations']:,.0f} organisations.")
@@ -211,8 +213,11 @@ def _performance_bars(p: Profiles, code: str) -> str:
         return ""
     scores = p.performance.scores.loc[code].dropna()
     missing = p.performance.table.loc[code, "missing"]
-    items = [(k.replace("_", " "), float(v)) for k, v in scores.items()]
+    own = p.performance.contributions.set_index(["region", "indicator"])["share"]
+    items = [(f"{k.replace('_', ' ')} ({own.get((code, k), 0.0):.0%} of the index)", float(v)) for k, v in scores.items()]
     note = f"Not available for this region: {escape(', '.join(missing))}." if len(missing) else ""
+    if p.performance.table.loc[code, "group"] == INSUFFICIENT:
+        note += f" Fewer than {p.performance.min_indicators} indicators: no index (insufficient data)."
     return ("<h3>Performance indicators (0 = lowest, 1 = highest region)</h3>"
             + bars(items, value_format="{:.2f}", colour="#63a35c", title="normalised indicator scores")
             + f'<p class="note">Research performance index after the Regional Innovation Scoreboard: '

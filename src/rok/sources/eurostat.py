@@ -41,7 +41,8 @@ from rok.sources.tabular import (
     read_bytes,
 )
 
-__all__ = ["read_eurostat", "read_regional_panel", "dataset_code", "panel_column"]
+__all__ = ["read_eurostat", "read_regional_panel", "dataset_code", "panel_column", "indicator_key",
+           "TABLE_EQUIVALENTS"]
 
 PANEL_SOURCE = "eurostat-panel:edashop"
 _COLUMNS = ["region", "nuts_version", "indicator", "year", "value", "unit", "flag", "source"]
@@ -49,6 +50,17 @@ _STRUCTURE = {"STRUCTURE", "STRUCTURE_ID", "STRUCTURE_NAME", "ACTION", "DATAFLOW
 _DATASET = re.compile(r"^(?:[A-Za-z0-9_.@-]+:)?([A-Za-z0-9_]+)")
 _PANEL_KEYWORDS = "SEX|AGE|ISCED11|DURATION|CATEGORY|NACE_R2|SECTPERF|PROF_POS"
 _PANEL_UNIT = re.compile(rf"_UNIT_(.+?)(?=_(?:{_PANEL_KEYWORDS})_|$)")
+_PANEL_DIM = re.compile(rf"_({_PANEL_KEYWORDS})_")
+_SDMX_CODE = re.compile(r"^([a-z0-9_]+)((?:\.[a-z0-9_]+=[^.=]*)*)$")
+
+#: Eurostat "tables of general statistics" (tgs) that are extracts of a full table: the tgs
+#: code with its dimension values -> the full table with the same values (same unit, same
+#: observations; Eurostat's metadata of each tgs table names its source table).
+TABLE_EQUIVALENTS: dict[str, str] = {
+    "tgs00042": "rd_e_gerdreg",  # GERD by NUTS 2 region (sectperf=TOTAL)
+    "tgs00109": "edat_lfse_04",  # tertiary attainment, 25-64 (isced11=ED5-8, age=Y25-64)
+    "tgs00007": "lfst_r_lfe2emprt",  # employment rate by NUTS 2 region
+}
 
 
 def dataset_code(structure_id: str) -> str:
@@ -63,6 +75,34 @@ def panel_column(column: str) -> tuple[str, str]:
     if not found:
         return column, "NR"
     return column[: found.start()] + column[found.end() :], found[1]
+
+
+def indicator_key(code: str) -> str:
+    """One key for the same series, whatever file it came from: ``dataset.dim=value...``.
+
+    SDMX codes (``tgs00042.sectperf=TOTAL``, as :func:`read_eurostat` builds them) and panel
+    columns (``rd_e_gerdreg_SECTPERF_TOTAL``, as :func:`read_regional_panel` keeps them) both
+    become the lower-case dataset code followed by its dimensions sorted by name, with tgs
+    extracts renamed to their full table (:data:`TABLE_EQUIVALENTS`):
+    ``rd_e_gerdreg.sectperf=TOTAL``. Codes of neither form are returned unchanged. The unit
+    stays in its own column.
+    """
+    text = code.strip()
+    found = _SDMX_CODE.match(text)
+    if found:
+        dataset = found[1]
+        dims = [part.split("=", 1) for part in found[2].split(".")[1:]]
+    else:
+        starts = list(_PANEL_DIM.finditer(text))
+        if not starts or starts[0].start() == 0:
+            return text
+        dataset = text[: starts[0].start()].lower()
+        dims = []
+        for at, match in enumerate(starts):
+            end = starts[at + 1].start() if at + 1 < len(starts) else len(text)
+            dims.append([match[1], text[match.end() : end]])
+    dataset = TABLE_EQUIVALENTS.get(dataset, dataset)
+    return ".".join([dataset, *(f"{k.lower()}={v}" for k, v in sorted(dims, key=lambda kv: kv[0].lower()))])
 
 
 def _layout(header: list[str], file: str) -> tuple[str, list[str]]:
