@@ -270,6 +270,10 @@ def status_cmd(
             rejects.add_row(*(escape(str(v)) for v in (row["load_id"], Path(row["file"]).name, row["line"],
                                                          row["column"], row["value"], row["reason"])))
         out.print(rejects)
+    overlap = ", ".join(f"{r['framework']}: {r['both_sources']:,} in the mirror and the official files (merged), "
+                        f"{r['mirror_only']:,} mirror only, {r['official_only']:,} official only"
+                        for r in report["projects"]["by_framework"])
+    out.print(f"projects seen in several sources: {overlap or 'none'}", highlight=False)
     if report["placement"]:
         _print_coverage(report["placement"])
     ind = report["indicators"]

@@ -6,6 +6,7 @@ from typing import Any
 
 from rok.warehouse.correspondence import unmapped_codes
 from rok.warehouse.placement import PLACEMENT_VERSION
+from rok.warehouse.project_identity import overlaps
 from rok.warehouse.schema import SCHEMA_VERSION
 from rok.warehouse.store import Warehouse
 
@@ -93,6 +94,7 @@ def status(wh: Warehouse, *, last_loads: int = 25) -> dict[str, Any]:
         "tables": wh.counts(),
         "loads": loads.to_dict(orient="records"),
         "rejects": rejects.to_dict(orient="records"),
+        "projects": overlaps(wh),
         "placement": placement_coverage(wh) if has_orgs else None,
         "indicators": indicators,
     }
