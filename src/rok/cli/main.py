@@ -279,6 +279,8 @@ def status_cmd(
     ind = report["indicators"]
     mapped = ", ".join(f"{r['method']}: {r['rows']:,}" for r in ind["rows_nuts2021_by_method"])
     out.print(f"indicators: {ind['rows']:,} rows; in NUTS 2021: {mapped or 'none'}")
+    history = ", ".join(f"{r['old_version']} {r['kind']}: {r['codes']}" for r in ind["nuts_code_history_by_kind"])
+    out.print(f"old NUTS codes re-allocated to 2021 (version kind: codes): {history or 'none'}", highlight=False)
     if ind["unmapped_codes"]:
         codes = escape(", ".join(f"{r['region']} ({r['rows']})" for r in ind["unmapped_codes"][:40]))
         out.print(f"[yellow]not mapped to NUTS 2021[/] ({len(ind['unmapped_codes'])} codes; rows): {codes}"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from rok.errors import InputError
-from rok.sources import cordis_bulk, cordis_mirror, eurostat, nuts, table
+from rok.sources import cordis_bulk, cordis_mirror, eurostat, lau, nuts, nuts_changes, table
 from rok.sources.batch import Batch
 from rok.sources.gazetteer import Gazetteer
 from rok.timing import step
@@ -48,6 +48,8 @@ MIRROR_FILES: list[tuple[str, Reader]] = [
     ("nuts/2021/NUTS_RG_60M_2021_4326.geojson", nuts.read_nuts),
     ("nuts/2021/NUTS_LB_2021_4326.geojson", nuts.read_nuts),
     ("nuts/2024/NUTS_RG_20M_2024_4326.geojson", nuts.read_nuts),
+    ("nuts/changes/nuts_changes_1999_2021.csv.gz", nuts_changes.read_nuts_changes),
+    ("lau/lau_2019_nuts_2016.csv.gz", lau.read_lau),
     ("cordis/h2020/participations.csv.gz", cordis_mirror.read_h2020_participations),
     ("cordis/h2020/programme_parts.csv.gz", cordis_mirror.read_h2020_programme_parts),
     ("cordis/h2020/organisations_2017.csv.gz", cordis_mirror.read_h2020_organisations),
@@ -196,4 +198,4 @@ def _refresh(wh: Warehouse, *, organisations: bool, indicators: bool, gazetteer:
             build_organisations(wh, gazetteer=gazetteer, postcodes=postcodes, progress=progress)
     if indicators and has_2021:
         with step("harmonise"):
-            harmonise_indicators(wh)
+            harmonise_indicators(wh, gazetteer)

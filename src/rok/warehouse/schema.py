@@ -76,6 +76,12 @@ _V_NUTS_HISTORY = [
     """CREATE TABLE IF NOT EXISTS nuts_code_history (
         old_code VARCHAR, old_version INTEGER, new_code VARCHAR, new_version INTEGER,
         kind VARCHAR, share DOUBLE, method VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS lau (
+        country VARCHAR, nuts3_2016 VARCHAR, lau_code VARCHAR, name_national VARCHAR, name_latin VARCHAR,
+        population DOUBLE, area_m2 DOUBLE, load_id BIGINT, PRIMARY KEY (country, lau_code))""",
+    """CREATE TABLE IF NOT EXISTS nuts_changes (
+        lineage INTEGER, level INTEGER, version INTEGER, code VARCHAR, name VARCHAR, change VARCHAR,
+        load_id BIGINT)""",
     """CREATE TABLE IF NOT EXISTS manual_placements (
         org_id VARCHAR PRIMARY KEY, nuts3 VARCHAR NOT NULL, why VARCHAR NOT NULL, created TIMESTAMP)""",
 ]

@@ -86,6 +86,10 @@ def status(wh: Warehouse, *, last_loads: int = 25) -> dict[str, Any]:
             "SELECT method, count(*) AS rows FROM indicators_nuts2021 GROUP BY 1 ORDER BY 2 DESC"
         ).to_dict(orient="records"),
         "unmapped_codes": unmapped_codes(wh).to_dict(orient="records"),
+        "nuts_code_history_by_kind": wh.query(
+            """SELECT old_version, kind, count(DISTINCT old_code) AS codes FROM nuts_code_history
+               GROUP BY ALL ORDER BY old_version DESC, kind"""
+        ).to_dict(orient="records"),
     }
     has_orgs = bool(wh.scalar("SELECT count(*) FROM organisations"))
     return {
