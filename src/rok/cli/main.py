@@ -173,11 +173,34 @@ def locate_cmd(
     postcodes: list[Path] = typer.Option(None, "--postcodes", help="Postcode -> NUTS 3 tables (e.g. GISCO TERCET files)."),
     check: bool = typer.Option(False, "--check", help="Also place organisations from each of two address sources "
                                "alone and report how often the two NUTS 2 regions agree."),
+    show_unplaced: bool = typer.Option(False, "--unplaced", help="List unplaced organisations by participations."),
+    top: int = typer.Option(50, "--top", help="With --unplaced: how many."),
+    set_place: tuple[str, str] | None = typer.Option(None, "--set", help="ORG_ID NUTS3: place an organisation by hand."),
+    why: str = typer.Option(None, "--why", help="With --set: the reason, kept with the placement."),
 ) -> None:
     """Place every organisation in NUTS 2021 (official code, postcode, gazetteer + polygons)."""
     import pandas as pd
 
     from rok.sources.postcodes import read_postcodes
+    from rok.warehouse import manual_placement as manual
+
+    if set_place and set_place[0]:
+        with _open(db) as wh:
+            done = manual.set_manual_placement(wh, set_place[0], set_place[1], why or "")
+        out.print(f"placed {done['org_id']} ({escape(str(done['name']))}) in {done['nuts3']} "
+                  f"({escape(str(done['region']))}) by hand", highlight=False)
+        return
+    if show_unplaced:
+        with _open(db) as wh:
+            rows = manual.unplaced(wh, top)
+        table = Table(title=f"unplaced organisations (first {top})")
+        for column in ("org_id", "name", "city", "country", "participations", "EC contribution", "reason"):
+            table.add_column(column)
+        for r in rows.itertuples(index=False):
+            table.add_row(*(escape(str(v)) for v in (r.org_id, r.name, r.city, r.country, r.participations,
+                                                     _amount(r.ec_contribution), r.reason)))
+        out.print(table)
+        return
     from rok.warehouse.placement import build_organisations, cross_source_agreement
     from rok.warehouse.status import placement_coverage
 
