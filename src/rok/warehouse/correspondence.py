@@ -24,13 +24,12 @@ Indicators arrive in the codes of the NUTS version their table used (2013, 2016,
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-import shapely
-
 from typing import Any
 
 import duckdb
+import numpy as np
+import pandas as pd
+import shapely
 
 from rok.sources.gazetteer import Gazetteer
 from rok.warehouse.nuts_history import build_code_history

@@ -67,7 +67,7 @@ def atom_populations(wh: Warehouse, gazetteer: Gazetteer | None = None) -> pd.Da
     atoms = sorted(_codes(wh, 2016, 3))
     lau = wh.query("SELECT nuts3_2016 AS atom, sum(population) AS pop FROM lau WHERE population > 0 GROUP BY 1")
     frame = pd.DataFrame({"atom": atoms}).merge(lau, on="atom", how="left")
-    frame["method"] = np.where(frame["pop"].notna(), "LAU 2019 population", None)
+    frame["method"] = frame["pop"].notna().map({True: "LAU 2019 population", False: None})
     missing = frame["pop"].isna()
     if missing.any():
         proxy = _geonames_population(wh, gazetteer or Gazetteer.load())

@@ -36,10 +36,10 @@ import pandas as pd
 import shapely
 
 from rok.errors import InputError
-from rok.warehouse.municipalities import AdminNames
 from rok.sources.gazetteer import Gazetteer, repair_text
 from rok.sources.nutscodes import iso_to_nuts
 from rok.timing import step
+from rok.warehouse.municipalities import AdminNames
 from rok.warehouse.store import Warehouse
 
 __all__ = ["build_organisations", "cross_source_agreement", "NutsIndex", "PLACEMENT_VERSION"]
