@@ -144,10 +144,13 @@ def test_indicators_keep_units_flags_and_map_to_2021(wh):
         "SELECT value FROM indicators_nuts2021 WHERE region = 'AT11' AND indicator = 'tgs00042.sectperf=TOTAL' AND year = 2013"
     ) == 0.89
     methods = set(wh.query("SELECT DISTINCT method FROM indicators_nuts2021")["method"])
-    assert methods == {"same code", "recode (area overlap)"}
+    kinds = ("split", "split and merge", "boundary change", "merge")
+    hows = ("population share", "ratio from re-allocated numerator and denominator", "ratio weighted by population share")
+    allowed = {"same code", "recode (area overlap)", "recode (NUTS history)"} | {f"{k} ({h})" for k in kinds for h in hows}
+    assert {"same code", "recode (NUTS history)", "split (population share)"} <= methods <= allowed
     unmapped = unmapped_codes(wh)
-    # NUTS 2013 codes (no boundaries in the mirror) are reported, with a reason
-    assert "UKI1" in set(unmapped["region"])
+    # NUTS 2010 codes whose NUTS 3 successors the history does not name are reported, with a reason
+    assert "SI01" in set(unmapped["region"]) and "UKI1" not in set(unmapped["region"])
     assert unmapped["reason"].notna().all()
 
 

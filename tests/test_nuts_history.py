@@ -89,3 +89,29 @@ def test_mirror_old_codes_map(wh):
     assert map_old_code(wh, "DE21") == []  # a current code
     kinds = set(wh.query("SELECT DISTINCT kind FROM nuts_code_history")["kind"])
     assert kinds <= {"recode", "split", "merge", "boundary change"} and {"recode", "split", "merge"} <= kinds
+
+
+def test_readers_name_file_line_column_and_value(tmp_path):
+    from rok.errors import InputError
+    from rok.sources.lau import read_lau
+    from rok.sources.nuts_changes import read_nuts_changes
+
+    codes = ",".join(f"code_{v}" for v in (1999, 2003, 2006, 2010, 2013, 2016, 2021))
+    history = tmp_path / "changes.csv"
+    history.write_text(f"typology,{codes},change_2021\n"
+                       "nuts_level_2,,,,,,NO01,,discontinued\n"
+                       "nuts_level_2,,,,,,NO03 (part),NO08,new\n"
+                       "nuts_level_2,,,,,,N-03,NO09,new\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"changes\.csv, line 4, column 'code_2016', value 'N-03': not a NUTS code"):
+        read_nuts_changes(history)
+    history.write_text(f"typology,{codes},change_2021\nnuts_level_2,,,,,,NO01,,discontinued\n"
+                       "nuts_level_2,,,,,,NO03 (part),NO08,new\n", encoding="utf-8")
+    rows = read_nuts_changes(history).tables["nuts_changes"]
+    part = rows[(rows["lineage"] == 3) & (rows["version"] == 2016)].iloc[0]
+    assert part["code"] is None and part["change"] == "part of NO03"  # "NO03 (part)" is a part, not the region
+    lau = tmp_path / "lau.csv"
+    lau.write_text("country,nuts3_2016,lau_code,lau_name_national,lau_name_latin,population,total_area_m2\n"
+                   "DE,DE21H,09184139,Oberschleißheim,Oberschleißheim,11890,31000000\n"
+                   "DE,DE2,09184140,X,X,1,1\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"lau\.csv, line 3, column 'nuts3_2016', value 'DE2'"):
+        read_lau(lau)

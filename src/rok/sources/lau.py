@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rok.errors import InputError
 from rok.sources.batch import Batch, Reject, sha256_file
 from rok.sources.nutscodes import check_nuts_code, iso_to_nuts
 from rok.sources.tabular import Col, check_unique, convert, read_delimited
@@ -38,7 +39,9 @@ def read_lau(path: str | Path, *, skip_bad_rows: bool = False) -> Batch:
                     skip_bad_rows=skip_bad_rows, rejects=rejects)
     frame["country"] = frame["country"].str.upper().map(iso_to_nuts)
     for line, code in zip(frame["_line"], frame["nuts3_2016"], strict=True):
-        check_nuts_code(code, file=file, line=int(line), column="nuts3_2016")
+        if len(check_nuts_code(code, file=file, line=int(line), column="nuts3_2016")) != 5:
+            raise InputError("expected a NUTS 3 code (e.g. DE21H)", file=file, line=int(line), column="nuts3_2016",
+                             value=code)
     frame = check_unique(frame, ["country", "lau_code"], file, skip_bad_rows=skip_bad_rows, rejects=rejects,
                          source_columns=["country", "lau_code"])
     return Batch("eurostat-lau-2019", file, sha256_file(path), rows_read=len(raw.frame) + len(rejects),

@@ -47,7 +47,12 @@ def read_nuts_changes(path: str | Path, *, skip_bad_rows: bool = False) -> Batch
     parts = []
     for version in VERSIONS:
         given = _text(frame, f"code_{version}").str.upper()
-        code = given.str.extract(r"^([A-Z0-9]+)", expand=False)
+        code = given.str.extract(r"^([A-Z0-9]+)(?: \(PART\))?$", expand=False)
+        bad = given.notna() & (code.isna() | ~code.fillna("").map(is_nuts_syntax))
+        if bad.any():
+            row = frame[bad].iloc[0]
+            raise InputError("not a NUTS code (nor 'CODE (part)')", file=file, line=int(row["_line"]),
+                             column=f"code_{version}", value=row[f"code_{version}"])
         change = _text(frame, f"change_{version}")
         partial = given.str.contains("(PART)", regex=False, na=False)  # "DE4 (part)": a part of that region
         change = change.where(~partial, ("part of " + code + "; " + change.fillna("")).str.rstrip("; "))
@@ -56,8 +61,5 @@ def read_nuts_changes(path: str | Path, *, skip_bad_rows: bool = False) -> Batch
                              "name": _text(frame, f"geo_name_{version}"), "change": change})
         parts.append(part[part["code"].notna() | part["change"].notna()])
     long = pd.concat(parts, ignore_index=True)
-    for line, code in zip(long["lineage"], long["code"], strict=True):
-        if isinstance(code, str) and not is_nuts_syntax(code):
-            raise InputError("not a NUTS code", file=file, line=int(line), column="code", value=code)
     return Batch("eurostat-nuts-changes", file, sha256_file(path), rows_read=len(frame) + len(rejects),
                  tables={"nuts_changes": long}, rejects=rejects, replace={"nuts_changes": "true"})

@@ -129,7 +129,8 @@ def harmonise_indicators(wh: Warehouse, gazetteer: Gazetteer | None = None) -> p
     moved = moved[moved["_merge"] == "left_only"].drop(columns="_merge")
     overlap = frame[frame["method"] != "same code"].merge(moved[cell], on=cell, how="left", indicator=True)
     overlap = overlap[overlap["_merge"] == "left_only"].drop(columns="_merge")
-    frame = pd.concat([direct, moved.astype({"year": direct["year"].dtype}), overlap], ignore_index=True)
+    pieces = [f for f in (direct, moved.astype({"year": direct["year"].dtype}), overlap) if len(f)]
+    frame = pd.concat(pieces, ignore_index=True) if pieces else direct
     wh.replace_table("indicators_nuts2021", frame)
     return frame
 
