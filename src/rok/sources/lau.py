@@ -35,14 +35,22 @@ def read_lau(path: str | Path, *, skip_bad_rows: bool = False) -> Batch:
     file, rejects = str(path), list[Reject]()
     raw = read_delimited(path, required=[c.source for c in _SPEC.values() if not c.nullable],
                          skip_bad_rows=skip_bad_rows, rejects=rejects)
+    unparsed = len(rejects)  # malformed records, not in raw.frame
     frame = convert(raw, {k: v for k, v in _SPEC.items() if v.source in raw.header},
                     skip_bad_rows=skip_bad_rows, rejects=rejects)
     frame["country"] = frame["country"].str.upper().map(iso_to_nuts)
+    keep = []
     for line, code in zip(frame["_line"], frame["nuts3_2016"], strict=True):
-        if len(check_nuts_code(code, file=file, line=int(line), column="nuts3_2016")) != 5:
+        if len(check_nuts_code(code, file=file, line=int(line), column="nuts3_2016")) == 5:
+            keep.append(True)
+            continue
+        if not skip_bad_rows:
             raise InputError("expected a NUTS 3 code (e.g. DE21H)", file=file, line=int(line), column="nuts3_2016",
                              value=code)
+        rejects.append(Reject(file, int(line), "nuts3_2016", code, "expected a NUTS 3 code"))
+        keep.append(False)
+    frame = frame[keep].reset_index(drop=True)
     frame = check_unique(frame, ["country", "lau_code"], file, skip_bad_rows=skip_bad_rows, rejects=rejects,
                          source_columns=["country", "lau_code"])
-    return Batch("eurostat-lau-2019", file, sha256_file(path), rows_read=len(raw.frame) + len(rejects),
+    return Batch("eurostat-lau-2019", file, sha256_file(path), rows_read=len(raw.frame) + unparsed,
                  tables={"lau": frame.drop(columns="_line")}, rejects=rejects, replace={"lau": "true"})
