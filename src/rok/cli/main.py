@@ -194,7 +194,8 @@ def locate_cmd(
         with _open(db) as wh:
             rows = manual.unplaced(wh, top)
         table = Table(title=f"unplaced organisations (first {top})")
-        for column in ("org_id", "name", "city", "country", "participations", "EC contribution", "reason"):
+        table.add_column("org_id", no_wrap=True, min_width=9)
+        for column in ("name", "city", "country", "participations", "EC contribution", "reason"):
             table.add_column(column)
         for r in rows.itertuples(index=False):
             table.add_row(*(escape(str(v)) for v in (r.org_id, r.name, r.city, r.country, r.participations,
