@@ -76,3 +76,16 @@ def test_replace_condition_runs_in_the_same_transaction():
         replace={"project_domains": "taxonomy = 'x'"})
     wh.write(second)
     assert wh.query("SELECT code, weight FROM project_domains").values.tolist() == [["A", 1.0]]
+
+
+def test_nested_transactions_commit_or_roll_back_as_one():
+    wh = Warehouse()
+    with pytest.raises(RuntimeError), wh.transaction():
+        wh.write(_batch([("a", 1.0)]))  # its own transaction joins the outer one
+        wh.replace_table("domains", pd.DataFrame({"taxonomy": ["t"], "code": ["x"]}))
+        raise RuntimeError("the rebuild failed")
+    assert wh.scalar("SELECT count(*) FROM projects") == 0
+    assert wh.scalar("SELECT count(*) FROM loads") == 0
+    with wh.transaction():
+        wh.write(_batch([("a", 1.0)]))
+    assert wh.scalar("SELECT count(*) FROM projects") == 1 and wh.scalar("SELECT count(*) FROM loads") == 1

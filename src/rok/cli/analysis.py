@@ -27,6 +27,7 @@ EngineOpt = typer.Option("duckdb", "--engine", help="duckdb (default) or spark (
 FormatOpt = typer.Option("text", "--format", help="text, csv or json.")
 DbOpt = typer.Option(None, "--db", help="Warehouse file (default: $ROK_DB or ./rok.duckdb).")
 TaxonomyOpt = typer.Option("h2020-part", "--taxonomy", help="Domain taxonomy (default: h2020-part, the programme parts).")
+FrameworkOpt = typer.Option(None, "--framework", help="FP7, H2020 or HORIZON projects only (default: all).")
 
 _YEARS = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4}))?\s*$")
 
@@ -43,9 +44,10 @@ def parse_years(text: str | None) -> tuple[int, int] | None:
 
 
 def compute(level: int, counting: str, measure: str, years: str | None, engine: str, db: Path | None,
-            taxonomy: str = "h2020-part") -> Profiles:
+            taxonomy: str = "h2020-part", framework: str | None = None) -> Profiles:
     """Open the engine on the warehouse and compute the profiles of the selection."""
-    sel = Selection(level=level, measure=measure, counting=counting, years=parse_years(years), taxonomy=taxonomy)
+    sel = Selection(level=level, measure=measure, counting=counting, years=parse_years(years), taxonomy=taxonomy,
+                    framework=framework)
     path = config.db_path(db)
     if not Path(path).exists():
         raise InputError("no warehouse here yet; run `rok ingest mirror` first", file=str(path))
@@ -70,10 +72,10 @@ def register(app: typer.Typer, friendly: Any) -> None:
     def specialisation_cmd(region: str = typer.Option(None, "--region", help="One region only."),
                            level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
                            years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
-                           taxonomy: str = TaxonomyOpt) -> None:
+                           taxonomy: str = TaxonomyOpt, framework: str = FrameworkOpt) -> None:
         """Activity, share and RCA (location quotient) of every region in every domain."""
         check_format(fmt)
-        p = compute(level, counting, measure, years, engine, db, taxonomy)
+        p = compute(level, counting, measure, years, engine, db, taxonomy, framework)
         table = p.specialisation_table()
         if region:
             table = table[table["region"] == p.check_region(region)].sort_values("rca", ascending=False)
@@ -85,10 +87,10 @@ def register(app: typer.Typer, friendly: Any) -> None:
     def relatedness_cmd(method: str = typer.Option("proximity", "--method", help="proximity, association or cosine."),
                         level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
                         years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
-                        taxonomy: str = TaxonomyOpt) -> None:
+                        taxonomy: str = TaxonomyOpt, framework: str = FrameworkOpt) -> None:
         """Relatedness between domains from their co-specialisation across regions."""
         check_format(fmt)
-        p = compute(level, counting, measure, years, engine, db, taxonomy)
+        p = compute(level, counting, measure, years, engine, db, taxonomy, framework)
         matrix = p.relatedness(method)
         long = matrix.rename_axis(index="domain_i", columns="domain_j").stack().rename(method).reset_index()
         long = long[long["domain_i"] < long["domain_j"]].sort_values(method, ascending=False)  # each pair once
@@ -99,10 +101,10 @@ def register(app: typer.Typer, friendly: Any) -> None:
     def density_cmd(region: str = typer.Option(None, "--region", help="One region only."),
                     level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
                     years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
-                    taxonomy: str = TaxonomyOpt) -> None:
+                    taxonomy: str = TaxonomyOpt, framework: str = FrameworkOpt) -> None:
         """Relatedness density of every region around every domain (0-100)."""
         check_format(fmt)
-        p = compute(level, counting, measure, years, engine, db, taxonomy)
+        p = compute(level, counting, measure, years, engine, db, taxonomy, framework)
         table = p.density_table()
         if region:
             table = table[table["region"] == p.check_region(region)].sort_values("density", ascending=False)
@@ -116,12 +118,12 @@ def register(app: typer.Typer, friendly: Any) -> None:
                        method: str = typer.Option("eigenvector", "--method", help="eigenvector or reflections."),
                        level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
                        years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
-                       taxonomy: str = TaxonomyOpt) -> None:
+                       taxonomy: str = TaxonomyOpt, framework: str = FrameworkOpt) -> None:
         """Knowledge complexity of regions (ECI) or domains (PCI)."""
         check_format(fmt)
         if method not in ("eigenvector", "reflections"):
             raise InputError("unknown complexity method; expected eigenvector or reflections", value=method)
-        p = compute(level, counting, measure, years, engine, db, taxonomy)
+        p = compute(level, counting, measure, years, engine, db, taxonomy, framework)
         if method == "reflections":
             from rok.analysis.complexity import complexity
 
@@ -183,10 +185,10 @@ def register(app: typer.Typer, friendly: Any) -> None:
                      min_stars: int = typer.Option(1, "--min-stars", help="Show cells with at least this many stars."),
                      level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
                      years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
-                     taxonomy: str = TaxonomyOpt) -> None:
+                     taxonomy: str = TaxonomyOpt, framework: str = FrameworkOpt) -> None:
         """Research-driven cluster stars (size, specialisation LQ >= 2, focus)."""
         check_format(fmt)
-        p = compute(level, counting, measure, years, engine, db, taxonomy)
+        p = compute(level, counting, measure, years, engine, db, taxonomy, framework)
         table = p.stars[p.stars["stars"] >= min_stars]
         if region:
             table = table[table["region"] == p.check_region(region)]

@@ -173,11 +173,35 @@ def locate_cmd(
     postcodes: list[Path] = typer.Option(None, "--postcodes", help="Postcode -> NUTS 3 tables (e.g. GISCO TERCET files)."),
     check: bool = typer.Option(False, "--check", help="Also place organisations from each of two address sources "
                                "alone and report how often the two NUTS 2 regions agree."),
+    show_unplaced: bool = typer.Option(False, "--unplaced", help="List unplaced organisations by participations."),
+    top: int = typer.Option(50, "--top", help="With --unplaced: how many."),
+    set_place: tuple[str, str] | None = typer.Option(None, "--set", help="ORG_ID NUTS3: place an organisation by hand."),
+    why: str = typer.Option(None, "--why", help="With --set: the reason, kept with the placement."),
 ) -> None:
     """Place every organisation in NUTS 2021 (official code, postcode, gazetteer + polygons)."""
     import pandas as pd
 
     from rok.sources.postcodes import read_postcodes
+    from rok.warehouse import manual_placement as manual
+
+    if set_place and set_place[0]:
+        with _open(db) as wh:
+            done = manual.set_manual_placement(wh, set_place[0], set_place[1], why or "")
+        out.print(f"placed {done['org_id']} ({escape(str(done['name']))}) in {done['nuts3']} "
+                  f"({escape(str(done['region']))}) by hand", highlight=False)
+        return
+    if show_unplaced:
+        with _open(db) as wh:
+            rows = manual.unplaced(wh, top)
+        table = Table(title=f"unplaced organisations (first {top})")
+        table.add_column("org_id", no_wrap=True, min_width=9)
+        for column in ("name", "city", "country", "participations", "EC contribution", "reason"):
+            table.add_column(column)
+        for r in rows.itertuples(index=False):
+            table.add_row(*(escape(str(v)) for v in (r.org_id, r.name, r.city, r.country, r.participations,
+                                                     _amount(r.ec_contribution), r.reason)))
+        out.print(table)
+        return
     from rok.warehouse.placement import build_organisations, cross_source_agreement
     from rok.warehouse.status import placement_coverage
 
@@ -270,11 +294,17 @@ def status_cmd(
             rejects.add_row(*(escape(str(v)) for v in (row["load_id"], Path(row["file"]).name, row["line"],
                                                          row["column"], row["value"], row["reason"])))
         out.print(rejects)
+    overlap = ", ".join(f"{r['framework']}: {r['both_sources']:,} in the mirror and the official files (merged), "
+                        f"{r['mirror_only']:,} mirror only, {r['official_only']:,} official only"
+                        for r in report["projects"]["by_framework"])
+    out.print(f"projects seen in several sources: {overlap or 'none'}", highlight=False)
     if report["placement"]:
         _print_coverage(report["placement"])
     ind = report["indicators"]
     mapped = ", ".join(f"{r['method']}: {r['rows']:,}" for r in ind["rows_nuts2021_by_method"])
     out.print(f"indicators: {ind['rows']:,} rows; in NUTS 2021: {mapped or 'none'}")
+    history = ", ".join(f"{r['old_version']} {r['kind']}: {r['codes']}" for r in ind["nuts_code_history_by_kind"])
+    out.print(f"old NUTS codes re-allocated to 2021 (version kind: codes): {history or 'none'}", highlight=False)
     if ind["unmapped_codes"]:
         codes = escape(", ".join(f"{r['region']} ({r['rows']})" for r in ind["unmapped_codes"][:40]))
         out.print(f"[yellow]not mapped to NUTS 2021[/] ({len(ind['unmapped_codes'])} codes; rows): {codes}"

@@ -60,6 +60,9 @@ class Selection:
         projects (also those without a start year, which a window excludes).
     taxonomy
         The domain taxonomy of ``project_domains`` (default ``"h2020-part"``).
+    framework
+        ``"FP7"``, ``"H2020"`` or ``"HORIZON"`` (any case) keeps that programme's projects;
+        ``None`` keeps all. A framework without projects in the warehouse is an error.
     """
 
     level: int = 2
@@ -67,6 +70,7 @@ class Selection:
     counting: str = "fractional"
     years: tuple[int, int] | None = None
     taxonomy: str = "h2020-part"
+    framework: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.level, bool) or self.level not in LEVELS:
@@ -83,6 +87,8 @@ class Selection:
             raise InputError("taxonomy must be a non-empty name", column="taxonomy", value=self.taxonomy)
         if self.years is not None:
             object.__setattr__(self, "years", _window(self.years))
+        if self.framework is not None:
+            object.__setattr__(self, "framework", _framework(self.framework))
 
     def describe(self) -> str:
         """One line stating the selection, for outputs and messages."""
@@ -90,7 +96,8 @@ class Selection:
             "EC funding (EUR)" if self.measure == "funding" else f"participations, {self.counting} counting"
         )
         period = f"start years {self.years[0]}-{self.years[1]}" if self.years else "all years"
-        return f"NUTS {self.level}, {what}, {period}, taxonomy {self.taxonomy}"
+        programme = f", framework {self.framework}" if self.framework else ""
+        return f"NUTS {self.level}, {what}, {period}, taxonomy {self.taxonomy}{programme}"
 
 
 def participation_rows(engine: Engine, sel: Selection, *, placed_only: bool = True) -> ibis.Table:
@@ -110,6 +117,8 @@ def participation_rows(engine: Engine, sel: Selection, *, placed_only: bool = Tr
         projects = engine.table("projects")
         period = projects.filter(projects.start_year.between(*sel.years)).select("project_id")
         rows = rows.join(period, "project_id")
+    if sel.framework is not None:
+        rows = rows.join(_framework_projects(engine, sel.framework), "project_id")
     orgs = engine.table("organisations")
     orgs = orgs.select("org_id", region=orgs[f"nuts{sel.level}"])
     if placed_only:
@@ -125,6 +134,25 @@ def _unit(rows: ibis.Table, sel: Selection) -> ibis.Value:
     if sel.counting == "fractional":
         return 1.0 / rows.n.cast("float64")
     return ibis.literal(1.0, type="float64")
+
+
+FRAMEWORKS = ("FP7", "H2020", "HORIZON")
+
+
+def _framework(value: object) -> str:
+    name = str(value).strip().upper()
+    if name not in FRAMEWORKS:
+        raise InputError(f"framework must be one of {_listed(FRAMEWORKS)}", column="framework", value=value)
+    return name
+
+
+def _framework_projects(engine: Engine, framework: str) -> ibis.Table:
+    projects = engine.table("projects")
+    chosen = projects.filter(projects.framework == framework).select("project_id")
+    if engine.execute(chosen.limit(1)).empty:
+        raise InputError(f"no {framework} projects in the warehouse; load them first (rok ingest cordis)",
+                         column="framework", value=framework)
+    return chosen
 
 
 def _window(years: object) -> tuple[int, int]:

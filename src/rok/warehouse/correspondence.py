@@ -12,19 +12,31 @@ Indicators arrive in the codes of the NUTS version their table used (2013, 2016,
   ``nuts_correspondence`` but their values are not carried over: an indicator's value for a
   region that was split or merged cannot be re-allocated without knowing whether it is a
   count or a rate;
-* any other code (e.g. NUTS 2013 codes, for which no boundaries are in the mirror, or the
-  ``ZZ`` extra-regio codes) stays unmapped, and :func:`unmapped_codes` reports it.
+* codes of 2016, 2013 and 2010 are mapped through the NUTS history table and the LAU
+  populations (:mod:`rok.warehouse.nuts_history`, ``nuts_code_history``): recodes carry
+  the value, splits and merges re-allocate it by population share
+  (:mod:`rok.warehouse.reallocation`); this takes precedence over the area overlap;
+* any other code (e.g. the ``ZZ`` extra-regio codes, or a region the history cannot
+  follow) stays unmapped, and :func:`unmapped_codes` reports it.
+
+:func:`map_old_code` tells what an old code a user typed stands for in NUTS 2021.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import duckdb
 import numpy as np
 import pandas as pd
 import shapely
 
+from rok.sources.gazetteer import Gazetteer
+from rok.warehouse.nuts_history import build_code_history
+from rok.warehouse.reallocation import reallocate
 from rok.warehouse.store import Warehouse
 
-__all__ = ["build_correspondence", "harmonise_indicators", "unmapped_codes", "MATCH_SHARE"]
+__all__ = ["build_correspondence", "harmonise_indicators", "unmapped_codes", "map_old_code", "MATCH_SHARE"]
 
 MATCH_SHARE = 0.9
 TARGET = 2021
@@ -94,7 +106,7 @@ WHERE NOT EXISTS (SELECT 1 FROM direct d WHERE d.region = r.region AND d.indicat
 """
 
 
-def harmonise_indicators(wh: Warehouse) -> pd.DataFrame:
+def harmonise_indicators(wh: Warehouse, gazetteer: Gazetteer | None = None) -> pd.DataFrame:
     """Rebuild ``nuts_correspondence`` and ``indicators_nuts2021``; set ``indicators.nuts_version``.
 
     ``indicators.nuts_version`` becomes the newest of 2021, 2016, 2024 whose boundaries have
@@ -109,6 +121,16 @@ def harmonise_indicators(wh: Warehouse) -> pd.DataFrame:
                    FROM regions r WHERE r.code = indicators.region)"""
         )
     frame = wh.query(_HARMONISE_SQL)
+    _, parts = build_code_history(wh, gazetteer)
+    moved = reallocate(wh, parts)
+    cell = ["region", "indicator", "unit", "year", "source"]
+    direct = frame[frame["method"] == "same code"]
+    moved = moved.merge(direct[cell], on=cell, how="left", indicator=True)
+    moved = moved[moved["_merge"] == "left_only"].drop(columns="_merge")
+    overlap = frame[frame["method"] != "same code"].merge(moved[cell], on=cell, how="left", indicator=True)
+    overlap = overlap[overlap["_merge"] == "left_only"].drop(columns="_merge")
+    pieces = [f for f in (direct, moved.astype({"year": direct["year"].dtype}), overlap) if len(f)]
+    frame = pd.concat(pieces, ignore_index=True) if pieces else direct
     wh.replace_table("indicators_nuts2021", frame)
     return frame
 
@@ -119,6 +141,9 @@ def unmapped_codes(wh: Warehouse) -> pd.DataFrame:
         """
         SELECT i.region, any_value(i.nuts_version) AS nuts_version, count(*) AS rows,
                CASE WHEN any_value(i.nuts_version) IS NULL THEN 'code in none of the loaded NUTS versions'
+                    WHEN bool_or(h.old_code IS NOT NULL)
+                    THEN 'NUTS history: ' || string_agg(DISTINCT h.kind || ' -> ' || h.new_code, '; ')
+                         || ' (the old regions with values do not cover the 2021 region in these rows)'
                     WHEN bool_or(k.method = 'recode (area overlap)')
                     THEN 'recode (area overlap) -> ' || any_value(k.to_code) FILTER (WHERE k.method = 'recode (area overlap)')
                          || ', where the values published under the 2021 code take precedence'
@@ -126,7 +151,32 @@ def unmapped_codes(wh: Warehouse) -> pd.DataFrame:
                END AS reason
         FROM indicators i
         LEFT JOIN nuts_correspondence k ON k.from_code = i.region
-        WHERE i.region NOT IN (SELECT from_region FROM indicators_nuts2021)
+        LEFT JOIN nuts_code_history h ON h.old_code = i.region
+        WHERE i.region NOT IN (SELECT unnest(string_split(from_region, '+')) FROM indicators_nuts2021)
         GROUP BY i.region ORDER BY rows DESC, i.region
         """
     )
+
+
+def map_old_code(con_or_warehouse: Warehouse | duckdb.DuckDBPyConnection, code: str) -> list[dict[str, Any]]:
+    """What an old NUTS code stands for in NUTS 2021: one dict per 2021 region, largest share first.
+
+    Keys: ``old_code``, ``old_version``, ``new_code``, ``new_version``, ``name`` (of the 2021
+    region), ``kind`` (recode, split, merge, boundary change), ``share`` (population share:
+    of the old region in the new one for a split or boundary change, of the new region
+    coming from the old one for a merge; 1 for a recode) and ``method``. Empty for a code
+    that is not in ``nuts_code_history`` (a current 2021 code, or an unknown one). Where the
+    code was used in several versions, the newest version's mapping comes first.
+    """
+    con = con_or_warehouse.con if isinstance(con_or_warehouse, Warehouse) else con_or_warehouse
+    rows = con.execute(
+        """SELECT h.old_code, h.old_version, h.new_code, h.new_version, any_value(r.name_latn) AS name,
+                  h.kind, h.share, h.method
+           FROM nuts_code_history h
+           LEFT JOIN regions r ON r.code = h.new_code AND r.nuts_version = h.new_version
+           WHERE h.old_code = upper(trim(?))
+           GROUP BY ALL ORDER BY h.old_version DESC, h.share DESC, h.new_code""",
+        [code],
+    ).fetchall()
+    keys = ["old_code", "old_version", "new_code", "new_version", "name", "kind", "share", "method"]
+    return [dict(zip(keys, row, strict=True)) for row in rows]

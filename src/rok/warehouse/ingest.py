@@ -1,7 +1,10 @@
 """Loading sources into the warehouse, and refreshing the tables derived from them.
 
-Each file is read and validated completely before anything is written; the write is one
-transaction (see :meth:`Warehouse.write`). After loads, the derived tables are rebuilt:
+Each file is read and validated completely before anything is written. A command's loads
+and the rebuild of the derived tables are one transaction (:meth:`Warehouse.transaction`
+nests): a failed rebuild leaves the warehouse as it was before the loads. After loads, the
+copies of one project from several sources are merged (:mod:`rok.warehouse.project_identity`)
+and the derived tables are rebuilt:
 ``organisations`` (merged and placed, :mod:`rok.warehouse.placement`) when CORDIS or NUTS
 data changed, ``nuts_correspondence`` and ``indicators_nuts2021``
 (:mod:`rok.warehouse.correspondence`) when indicators or NUTS data changed.
@@ -16,12 +19,13 @@ from pathlib import Path
 import pandas as pd
 
 from rok.errors import InputError
-from rok.sources import cordis_bulk, cordis_mirror, eurostat, nuts, table
+from rok.sources import cordis_bulk, cordis_mirror, eurostat, lau, nuts, nuts_changes, table
 from rok.sources.batch import Batch
 from rok.sources.gazetteer import Gazetteer
 from rok.timing import step
 from rok.warehouse.correspondence import harmonise_indicators
 from rok.warehouse.placement import build_organisations
+from rok.warehouse.project_identity import unify_projects
 from rok.warehouse.store import LoadResult, Warehouse
 
 __all__ = [
@@ -44,6 +48,8 @@ MIRROR_FILES: list[tuple[str, Reader]] = [
     ("nuts/2021/NUTS_RG_60M_2021_4326.geojson", nuts.read_nuts),
     ("nuts/2021/NUTS_LB_2021_4326.geojson", nuts.read_nuts),
     ("nuts/2024/NUTS_RG_20M_2024_4326.geojson", nuts.read_nuts),
+    ("nuts/changes/nuts_changes_1999_2021.csv.gz", nuts_changes.read_nuts_changes),
+    ("lau/lau_2019_nuts_2016.csv.gz", lau.read_lau),
     ("cordis/h2020/participations.csv.gz", cordis_mirror.read_h2020_participations),
     ("cordis/h2020/programme_parts.csv.gz", cordis_mirror.read_h2020_programme_parts),
     ("cordis/h2020/organisations_2017.csv.gz", cordis_mirror.read_h2020_organisations),
@@ -88,6 +94,13 @@ def ingest_mirror(
     by default bad rows are recorded in ``rejects`` and the load goes on
     (``skip_bad_rows=True``); pass False to stop at the first bad value instead.
     """
+    with wh.transaction():
+        return _ingest_mirror(wh, mirror, force=force, skip_bad_rows=skip_bad_rows, gazetteer=gazetteer,
+                              progress=progress)
+
+
+def _ingest_mirror(wh: Warehouse, mirror: Path, *, force: bool, skip_bad_rows: bool,
+                   gazetteer: Gazetteer | None, progress: Progress | None) -> IngestReport:
     loads, missing = [], []
     for number, (relative, reader) in enumerate(MIRROR_FILES, start=1):
         path = mirror / relative
@@ -119,8 +132,10 @@ def ingest_cordis(wh: Warehouse, path: Path, *, framework: str | None = None, fo
                   skip_bad_rows: bool = False, gazetteer: Gazetteer | None = None,
                   progress: Progress | None = None) -> list[LoadResult]:
     """Load an official CORDIS bulk download (ZIP or directory) and re-place organisations."""
-    result = _load(wh, cordis_bulk.read_cordis_bulk, path, force=force, skip_bad_rows=skip_bad_rows, framework=framework)
-    refresh(wh, indicators=False, gazetteer=gazetteer, progress=progress)
+    with wh.transaction():
+        result = _load(wh, cordis_bulk.read_cordis_bulk, path, force=force, skip_bad_rows=skip_bad_rows,
+                       framework=framework)
+        refresh(wh, indicators=False, gazetteer=gazetteer, progress=progress)
     return [result]
 
 
@@ -135,32 +150,46 @@ def _eurostat_reader(path: Path) -> Reader:
 def ingest_eurostat(wh: Warehouse, path: Path, *, force: bool = False, skip_bad_rows: bool = False) -> list[LoadResult]:
     """Load Eurostat SDMX-CSV files (or the wide panel), a file or every CSV in a directory."""
     results = []
-    for file in _files(path, ("*.csv", "*.csv.gz")):
-        results.append(_load(wh, _eurostat_reader(file), file, force=force, skip_bad_rows=skip_bad_rows))
-    refresh(wh, organisations=False)
+    with wh.transaction():
+        for file in _files(path, ("*.csv", "*.csv.gz")):
+            results.append(_load(wh, _eurostat_reader(file), file, force=force, skip_bad_rows=skip_bad_rows))
+        refresh(wh, organisations=False)
     return results
 
 
 def ingest_nuts(wh: Warehouse, path: Path, *, year: int | None = None, force: bool = False,
                 gazetteer: Gazetteer | None = None, progress: Progress | None = None) -> list[LoadResult]:
     """Load GISCO NUTS GeoJSON files (a file or every ``*.geojson`` in a directory)."""
-    results = [wh.write(nuts.read_nuts(f, year=year), force=force) for f in _files(path, ("*.geojson", "**/*.geojson"))]
-    refresh(wh, gazetteer=gazetteer, progress=progress)
+    with wh.transaction():
+        results = [wh.write(nuts.read_nuts(f, year=year), force=force)
+                   for f in _files(path, ("*.geojson", "**/*.geojson"))]
+        refresh(wh, gazetteer=gazetteer, progress=progress)
     return results
 
 
 def ingest_table(wh: Warehouse, path: Path, mapping: Path, *, force: bool = False, skip_bad_rows: bool = False,
                  gazetteer: Gazetteer | None = None) -> list[LoadResult]:
     """Load any delimited table through a column mapping (see :mod:`rok.sources.table`)."""
-    result = _load(wh, table.read_table, path, force=force, skip_bad_rows=skip_bad_rows, mapping_path=mapping)
-    refresh(wh, gazetteer=gazetteer)
+    with wh.transaction():
+        result = _load(wh, table.read_table, path, force=force, skip_bad_rows=skip_bad_rows, mapping_path=mapping)
+        refresh(wh, gazetteer=gazetteer)
     return [result]
 
 
 def refresh(wh: Warehouse, *, organisations: bool = True, indicators: bool = True,
             gazetteer: Gazetteer | None = None, postcodes: pd.DataFrame | None = None,
             progress: Progress | None = None) -> None:
-    """Rebuild the derived tables from what is loaded (skipping what has no inputs yet)."""
+    """Rebuild the derived tables from what is loaded (skipping what has no inputs yet), in one
+    transaction (or the caller's)."""
+    with wh.transaction():
+        _refresh(wh, organisations=organisations, indicators=indicators, gazetteer=gazetteer,
+                 postcodes=postcodes, progress=progress)
+
+
+def _refresh(wh: Warehouse, *, organisations: bool, indicators: bool, gazetteer: Gazetteer | None,
+             postcodes: pd.DataFrame | None, progress: Progress | None) -> None:
+    if organisations:
+        unify_projects(wh)
     has_2021 = bool(wh.scalar("SELECT count(*) FROM regions WHERE nuts_version = 2021"))
     if organisations and has_2021 and wh.scalar(
         "SELECT (SELECT count(*) FROM participations) + (SELECT count(*) FROM organisation_sources)"
@@ -169,4 +198,4 @@ def refresh(wh: Warehouse, *, organisations: bool = True, indicators: bool = Tru
             build_organisations(wh, gazetteer=gazetteer, postcodes=postcodes, progress=progress)
     if indicators and has_2021:
         with step("harmonise"):
-            harmonise_indicators(wh)
+            harmonise_indicators(wh, gazetteer)

@@ -12,8 +12,15 @@ say (activity type, country), and places it, trying in order:
    the NUTS 2021 level-3 boundaries (STR-tree index); a point that falls outside its own
    country (generalised coastlines and borders) goes to the nearest level-3 region of its
    own country, and the distance is recorded;
-5. ``single-region``: the country has one NUTS 2 region (CY, EE, LU, LV, MT, ...), so the
+5. ``municipality``: the city field names a municipality of the LAU table, or a NUTS 3
+   region (:mod:`rok.warehouse.municipalities`);
+6. ``single-region``: the country has one NUTS 2 region (CY, EE, LU, LV, MT, ...), so the
    country alone gives NUTS 2 (and NUTS 3 where there is one NUTS 3 region).
+
+Finally, ``manual`` placements (``rok locate --set``, table ``manual_placements``, which no
+rebuild touches) replace whatever the steps found. A manual placement whose region is no
+NUTS 2021 region of the organisation's country stops the rebuild (and so the load it
+belongs to) with an error.
 
 Organisations that none of these places stay in the table with ``place_method`` =
 ``unplaced`` and the reason in ``place_detail``; they are never dropped.
@@ -32,6 +39,7 @@ from rok.errors import InputError
 from rok.sources.gazetteer import Gazetteer, repair_text
 from rok.sources.nutscodes import iso_to_nuts
 from rok.timing import step
+from rok.warehouse.municipalities import AdminNames
 from rok.warehouse.store import Warehouse
 
 __all__ = ["build_organisations", "cross_source_agreement", "NutsIndex", "PLACEMENT_VERSION"]
@@ -212,7 +220,16 @@ def build_organisations(
         orgs.loc[ids, "lon"] = points["lon"].to_numpy()
         orgs.loc[ids, "lat"] = points["lat"].to_numpy()
         assign(ids, method, pd.Series(detail, index=ids), [(c, c[:4], c[:3]) for c in code])
-    # 5. single-region countries
+    # 5. municipality and NUTS 3 region names
+    names = cand[cand["org_id"].isin(todo[todo].index)].dropna(subset=["city", "country"])
+    if len(names):
+        with step("geocode"):
+            hits = AdminNames.from_warehouse(wh).place(names)
+        hits = hits[hits["nuts3"].isin(nuts.known)]
+        if len(hits):
+            assign(pd.Index(hits["org_id"]), "municipality", pd.Series(hits["detail"].to_numpy(), index=hits["org_id"]),
+                   [_from_code(c, nuts.known) for c in hits["nuts3"]])
+    # 6. single-region countries
     single = todo & orgs["country"].isin(nuts.single_nuts2.keys())
     if single.any():
         ids = single[single].index
@@ -227,11 +244,26 @@ def build_organisations(
                       np.where(rest_ids.isin(list(has_address)), "address not found in the gazetteer", "no address"))
     orgs.loc[rest_ids, "place_method"] = "unplaced"
     orgs.loc[rest_ids, "place_detail"] = reason
+    _apply_manual(wh, orgs, nuts)
     orgs["nuts_version"] = PLACEMENT_VERSION
     orgs.loc[orgs["nuts2"].isna(), "nuts_version"] = None
     out = orgs.reset_index()
     wh.replace_table("organisations", out)
     return out
+
+
+def _apply_manual(wh: Warehouse, orgs: pd.DataFrame, nuts: NutsIndex) -> None:
+    manual = wh.query("SELECT org_id, nuts3, why FROM manual_placements ORDER BY org_id")
+    for org_id, code, why in manual.itertuples(index=False):
+        if org_id not in orgs.index:
+            continue  # an organisation no source names any more: its placement waits in the table
+        country = orgs.at[org_id, "country"]
+        if code not in nuts.known or code[:2] != country:
+            raise InputError(f"manual placement of organisation {org_id} in {code} is not a NUTS {PLACEMENT_VERSION} "
+                             f"region of its country {country}; correct it with `rok locate --set`",
+                             column="nuts3", value=code)
+        orgs.loc[org_id, ["nuts3", "nuts2", "nuts1"]] = _from_code(code, nuts.known)
+        orgs.loc[org_id, ["place_method", "place_detail"]] = ["manual", f"manual: {why}"]
 
 
 def cross_source_agreement(wh: Warehouse, gazetteer: Gazetteer | None = None) -> dict[str, object]:

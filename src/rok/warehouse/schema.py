@@ -69,7 +69,24 @@ _V1 = [
         source VARCHAR, from_region VARCHAR, from_version INTEGER, method VARCHAR)""",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1]
+# Project identity across sources, NUTS code history, manual placements.
+_V_NUTS_HISTORY = [
+    """CREATE TABLE IF NOT EXISTS project_aliases (
+        alias VARCHAR PRIMARY KEY, project_id VARCHAR, source VARCHAR, matched_on VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS nuts_code_history (
+        old_code VARCHAR, old_version INTEGER, new_code VARCHAR, new_version INTEGER,
+        kind VARCHAR, share DOUBLE, method VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS lau (
+        country VARCHAR, nuts3_2016 VARCHAR, lau_code VARCHAR, name_national VARCHAR, name_latin VARCHAR,
+        population DOUBLE, area_m2 DOUBLE, load_id BIGINT, PRIMARY KEY (country, lau_code))""",
+    """CREATE TABLE IF NOT EXISTS nuts_changes (
+        lineage INTEGER, level INTEGER, version INTEGER, code VARCHAR, name VARCHAR, change VARCHAR,
+        load_id BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS manual_placements (
+        org_id VARCHAR PRIMARY KEY, nuts3 VARCHAR NOT NULL, why VARCHAR NOT NULL, created TIMESTAMP)""",
+]
+
+MIGRATIONS: list[list[str]] = [_V1, _V_NUTS_HISTORY]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Tables holding data (as opposed to provenance), in load order.

@@ -6,6 +6,7 @@ from typing import Any
 
 from rok.warehouse.correspondence import unmapped_codes
 from rok.warehouse.placement import PLACEMENT_VERSION
+from rok.warehouse.project_identity import overlaps
 from rok.warehouse.schema import SCHEMA_VERSION
 from rok.warehouse.store import Warehouse
 
@@ -85,6 +86,10 @@ def status(wh: Warehouse, *, last_loads: int = 25) -> dict[str, Any]:
             "SELECT method, count(*) AS rows FROM indicators_nuts2021 GROUP BY 1 ORDER BY 2 DESC"
         ).to_dict(orient="records"),
         "unmapped_codes": unmapped_codes(wh).to_dict(orient="records"),
+        "nuts_code_history_by_kind": wh.query(
+            """SELECT old_version, kind, count(DISTINCT old_code) AS codes FROM nuts_code_history
+               GROUP BY ALL ORDER BY old_version DESC, kind"""
+        ).to_dict(orient="records"),
     }
     has_orgs = bool(wh.scalar("SELECT count(*) FROM organisations"))
     return {
@@ -93,6 +98,7 @@ def status(wh: Warehouse, *, last_loads: int = 25) -> dict[str, Any]:
         "tables": wh.counts(),
         "loads": loads.to_dict(orient="records"),
         "rejects": rejects.to_dict(orient="records"),
+        "projects": overlaps(wh),
         "placement": placement_coverage(wh) if has_orgs else None,
         "indicators": indicators,
     }

@@ -45,6 +45,7 @@ class Warehouse:
         except duckdb.Error as exc:
             raise SchemaError(f"cannot open warehouse {self.path}: {exc}") from None
         self.con.execute("SET enable_progress_bar = false")
+        self._depth = 0
         if not read_only:
             self.migrate()
         elif self.schema_version() != SCHEMA_VERSION:
@@ -79,12 +80,24 @@ class Warehouse:
     # -- transactions and queries ------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction; nested calls join the outermost one, which alone commits or rolls
+        back (so a load and the rebuild of the derived tables can be one unit)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.con
+            finally:
+                self._depth -= 1
+            return
         self.con.execute("BEGIN TRANSACTION")
+        self._depth = 1
         try:
             yield self.con
         except BaseException:
+            self._depth = 0
             self.con.execute("ROLLBACK")
             raise
+        self._depth = 0
         self.con.execute("COMMIT")
 
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
