@@ -16,13 +16,14 @@ from pathlib import Path
 import pandas as pd
 
 from rok.errors import InputError
-from rok.sources import cordis_bulk, cordis_mirror, eurostat, nuts, table
+from rok.sources import cordis_bulk, cordis_horizon, cordis_mirror, cordis_themes, eurostat, nuts, table
 from rok.sources.batch import Batch
 from rok.sources.gazetteer import Gazetteer
 from rok.timing import step
 from rok.warehouse.correspondence import harmonise_indicators
 from rok.warehouse.placement import build_organisations
 from rok.warehouse.store import LoadResult, Warehouse
+from rok.warehouse.taxonomies import record_taxonomies
 
 __all__ = [
     "MIRROR_FILES",
@@ -46,6 +47,8 @@ MIRROR_FILES: list[tuple[str, Reader]] = [
     ("nuts/2024/NUTS_RG_20M_2024_4326.geojson", nuts.read_nuts),
     ("cordis/h2020/participations.csv.gz", cordis_mirror.read_h2020_participations),
     ("cordis/h2020/programme_parts.csv.gz", cordis_mirror.read_h2020_programme_parts),
+    ("cordis/h2020/programme_parts.csv.gz", cordis_themes.read_h2020_themes),
+    ("cordis/horizon", cordis_horizon.read_horizon_projects),
     ("cordis/h2020/organisations_2017.csv.gz", cordis_mirror.read_h2020_organisations),
     ("cordis/fp7/organisations_address.csv.gz", cordis_mirror.read_fp7_addresses),
     ("cordis/reference/cordisref-H2020programmes.csv", cordis_mirror.read_reference),
@@ -101,6 +104,7 @@ def ingest_mirror(
         progress("loaded", len(MIRROR_FILES), len(MIRROR_FILES))
     if not all(load.skipped for load in loads) or not wh.scalar("SELECT count(*) FROM organisations"):
         refresh(wh, gazetteer=gazetteer, progress=progress)
+    record_taxonomies(wh)
     return IngestReport(loads, missing)
 
 
@@ -161,6 +165,7 @@ def refresh(wh: Warehouse, *, organisations: bool = True, indicators: bool = Tru
             gazetteer: Gazetteer | None = None, postcodes: pd.DataFrame | None = None,
             progress: Progress | None = None) -> None:
     """Rebuild the derived tables from what is loaded (skipping what has no inputs yet)."""
+    record_taxonomies(wh)
     has_2021 = bool(wh.scalar("SELECT count(*) FROM regions WHERE nuts_version = 2021"))
     if organisations and has_2021 and wh.scalar(
         "SELECT (SELECT count(*) FROM participations) + (SELECT count(*) FROM organisation_sources)"
