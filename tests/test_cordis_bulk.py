@@ -133,12 +133,20 @@ def test_nuts_code_upper_cased(tmp_path: Path) -> None:
 
 def test_euroscivoc_domains_and_weights() -> None:
     batch = read_cordis_bulk(H2020)
-    links = batch.tables["project_domains"]
-    assert set(links["taxonomy"]) == {"euroscivoc"} and len(links) == 6
+    every = batch.tables["project_domains"]
+    assert set(every["taxonomy"]) == {"euroscivoc", "euroscivoc-1", "euroscivoc-2"}
+    links = every[every["taxonomy"] == "euroscivoc"]
+    assert len(links) == 6
     assert links.groupby("project_id")["weight"].sum().tolist() == pytest.approx([1.0, 1.0, 1.0])
     assert row(links, project_id="H2020:700103", code="/27/85/401")["weight"] == pytest.approx(1 / 3)
+    # /21/59/269/1521 (dementia, level 4) counts for its level-3 ancestor, neurology
+    assert row(links, project_id="H2020:700102")["code"] == "/21/59/269"
     assert row(links, project_id="H2020:700102")["weight"] == 1.0
+    top = every[every["taxonomy"] == "euroscivoc-1"]
+    assert row(top, project_id="H2020:700103", code="/23")["weight"] == pytest.approx(1 / 3)
     domains = batch.tables["domains"]
+    domains = domains[domains["taxonomy"] == "euroscivoc"]
+    assert row(domains, code="/21/59/269")["name"] == "neurology" and "/21/59/269/1521" not in set(domains["code"])
     assert not domains.duplicated(["taxonomy", "code"]).any()
     hydrology = row(domains, code="/23/39/153")
     assert hydrology["name"] == "hydrology" and hydrology["parent"] == "/23/39"
@@ -146,7 +154,7 @@ def test_euroscivoc_domains_and_weights() -> None:
     assert field["name"] == "earth and related environmental sciences" and field["parent"] == "/23"
     assert row(domains, code="/23")["parent"] is None
     assert set(domains["parent"].dropna()) <= set(domains["code"])
-    assert batch.replace["project_domains"] == "taxonomy = 'euroscivoc' AND project_id LIKE 'H2020:%'"
+    assert batch.replace["project_domains"] == "taxonomy LIKE 'euroscivoc%' AND project_id LIKE 'H2020:%'"
 
 
 def test_older_layout_directory() -> None:
@@ -216,8 +224,10 @@ def test_write_to_warehouse() -> None:
     assert result.rows_read == 21 and result.rows_rejected == 0
     counts = wh.counts()
     assert counts["projects"] == 3 and counts["participations"] == 9 and counts["organisation_sources"] == 6
-    assert counts["domains"] == 13 and counts["project_domains"] == 6 and counts["loads"] == 1
-    assert wh.scalar("SELECT sum(weight) FROM project_domains") == pytest.approx(3.0)
+    # euroscivoc: 12 codes at levels 1-3 (4 fields x 3 levels), plus 4 codes in each roll-up;
+    # 6 links per taxonomy, weights summing to 1 per project (3 projects) in each of the three
+    assert counts["domains"] == 20 and counts["project_domains"] == 18 and counts["loads"] == 1
+    assert wh.scalar("SELECT sum(weight) FROM project_domains") == pytest.approx(9.0)
     assert wh.scalar("SELECT count(*) FROM participations WHERE end_of_participation") == 1
     assert wh.scalar("SELECT nuts_code FROM organisation_sources WHERE org_id = '999903'") == "EL522"
     assert wh.scalar("SELECT notes FROM loads").startswith("1 participations")
