@@ -78,8 +78,10 @@ class _Reader:
         file, data = self.members[member]
         before = len(self.rejects)
         with step("read"):
-            raw = parse_delimited(decode(data, file), file, delimiter=";", required=required,
-                                  skip_bad_rows=self.skip, rejects=self.rejects)
+            text = decode(data, file)
+            head = text.split("\n", 1)[0]  # semicolons until 2023, commas in the Horizon Europe files since
+            raw = parse_delimited(text, file, delimiter=";" if head.count(";") >= head.count(",") else ",",
+                                  required=required, skip_bad_rows=self.skip, rejects=self.rejects)
         if one_of and not any(name in raw.header for name in one_of):
             raise InputError(f"missing required column {one_of[0]!r} (or {', '.join(map(repr, one_of[1:]))}); "
                              f"header has: {', '.join(raw.header)}", file=file, line=1, column=one_of[0])
