@@ -208,7 +208,9 @@ def read_horizon_projects(path: str | Path, *, skip_bad_rows: bool = False) -> B
     rejects: list[Reject] = []
     tables: dict[str, pd.DataFrame] = {}
     replace: dict[str, str] = {}
-    digests, rows, projects, notes = [], 0, [], []
+    digests: list[str] = []
+    projects: list[pd.Series] = []
+    rows = 0
     scope = f"project_id LIKE '{FRAMEWORK}:%'"
     if "legalbasis" in members:
         domains, links, n, data = _programme_parts(members["legalbasis"], skip_bad_rows, rejects)
@@ -236,6 +238,6 @@ def read_horizon_projects(path: str | Path, *, skip_bad_rows: bool = False) -> B
     topic = tables["topics"].groupby("project_id")["topic"].agg(";".join) if "topics" in tables else pd.Series()
     tables["projects"] = pd.DataFrame({"project_id": ids, "framework": FRAMEWORK,
                                        "grant_id": ids.str.removeprefix(FRAMEWORK + ":"), "topic": ids.map(topic)})
-    notes.append(f"{len(ids):,} Horizon Europe projects ({', '.join(sorted(members))}); no participants")
+    notes = [f"{len(ids):,} Horizon Europe projects ({', '.join(sorted(members))}); no participants"]
     return Batch("cordis-horizon-projects", str(path), sha256_bytes("".join(digests).encode()), rows_read=rows,
                  tables=tables, rejects=rejects, replace=replace, notes=notes)
