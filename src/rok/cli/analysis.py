@@ -118,7 +118,8 @@ def register(app: typer.Typer, friendly: Any) -> None:
         matrix = p.relatedness(method)
         long = matrix.rename_axis(index="domain_i", columns="domain_j").stack().rename(method).reset_index()
         long = long[long["domain_i"] < long["domain_j"]].sort_values(method, ascending=False)  # each pair once
-        emit(long, fmt, title=f"relatedness between domains ({method})", notes=_notes(p), limit=40)
+        emit(long, fmt, title=f"relatedness between domains ({method})",
+             notes=_notes(p, **({"not advice": p.advice} if p.advice else {})), limit=40)
 
     @app.command("density")
     @friendly
@@ -133,8 +134,8 @@ def register(app: typer.Typer, friendly: Any) -> None:
         if region:
             table = table[table["region"] == p.check_region(region)].sort_values("density", ascending=False)
         emit(table, fmt, title="relatedness density",
-             notes=_notes(p, formula="RD[r,d] = 100 sum_j phi[d,j] M[r,j] / sum_j phi[d,j] (Balland et al. 2019)"),
-             limit=60)
+             notes=_notes(p, formula="RD[r,d] = 100 sum_j phi[d,j] M[r,j] / sum_j phi[d,j] (Balland et al. 2019)",
+                          **({"not advice": p.advice} if p.advice else {})), limit=60)
 
     @app.command("complexity")
     @friendly

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import duckdb
 import pandas as pd
 from ibis.common.exceptions import TableNotFound
 
@@ -59,8 +60,12 @@ def taxonomy_table(engine: Engine) -> pd.DataFrame:
     """The ``taxonomies`` table (taxonomy, kind, name, levels, note); for a warehouse that predates
     it (or an engine that does not export it), the taxonomies of ``domains`` with rok's known kinds."""
     try:
-        frame = engine.execute(engine.table("taxonomies"))
-    except (InputError, TableNotFound):
+        if engine.name == "spark":  # the table is not among those exported to Spark: read the file
+            with duckdb.connect(str(engine.db), read_only=True) as con:
+                frame = con.execute("SELECT * FROM taxonomies").df()
+        else:
+            frame = engine.execute(engine.table("taxonomies"))
+    except (InputError, TableNotFound, duckdb.CatalogException):
         domains = engine.table("domains")
         names = engine.execute(domains.select("taxonomy").distinct())["taxonomy"]
         rows = [(t, *KNOWN.get(t, ("instrument", t, UNDECLARED_NOTE))) for t in names]
