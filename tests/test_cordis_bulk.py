@@ -58,11 +58,15 @@ def append_line(line_no: int) -> Edit:
     return lambda data: data + data.split(b"\n")[line_no - 1] + b"\n"
 
 
-def to_commas(data: bytes) -> bytes:
+def to_commas(data: bytes, delimiter: str = ",") -> bytes:
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
     out = io.StringIO(newline="")
-    csv.writer(out, lineterminator="\n").writerows(rows)
+    csv.writer(out, lineterminator="\n", delimiter=delimiter).writerows(rows)
     return out.getvalue().encode()
+
+
+def to_tabs(data: bytes) -> bytes:
+    return to_commas(data, "\t")
 
 
 def row(frame: pd.DataFrame, **where: object) -> pd.Series:
@@ -217,6 +221,11 @@ def test_framework_unknown(tmp_path: Path) -> None:
         read_cordis_bulk(FP7, framework="fp6")
 
 
+def test_comma_layout_is_read(tmp_path: Path) -> None:
+    batch = read_cordis_bulk(variant(tmp_path, H2020, ORG, to_commas))
+    assert batch.tables["participations"].equals(read_cordis_bulk(H2020).tables["participations"])
+
+
 def test_write_to_warehouse() -> None:
     wh = Warehouse(":memory:")
     batch = read_cordis_bulk(H2020)
@@ -249,7 +258,8 @@ BAD: dict[str, tuple[Path, str, Edit, list[str], bool]] = {
     "missing-role": (H2020, ORG, sub(";role;", ";rol;"), [ORG, "line 1", "column 'role'", "missing required"], False),
     "missing-org-id": (FP7, ORG, sub(";id;", ";ident;"), [ORG, "line 1", "column 'organisationID'"], False),
     "missing-startDate": (H2020, PRJ, sub("startDate", "start"), [PRJ, "line 1", "column 'startDate'"], False),
-    "comma-delimited": (H2020, ORG, to_commas, [ORG, "line 1", "wrong delimiter"], False),
+    # commas are read (the Horizon Europe layout since 2024: test_comma_layout_is_read); tabs are not
+    "tab-delimited": (H2020, ORG, to_tabs, [ORG, "line 1", "wrong delimiter"], False),
     "latin-1": (H2020, ORG, sub("Thessaloniki", "Thessaloníki".encode("latin-1")), [ORG, "line 3", "'ed'", "utf-8"], False),
     "empty": (H2020, ORG, lambda b: b"", [ORG, "line 1", "empty"], False),
     "bom-only": (FP7, PRJ, lambda b: b"\xef\xbb\xbf", [PRJ, "line 1", "empty"], False),
