@@ -325,3 +325,14 @@ def test_diagnostics_flag_a_split_not_a_ranking():
     assert d is not None and d.nodf < 50
     assert any("weak nestedness" in w for w in d.warnings)
     assert any("Spearman" in w for w in d.warnings)
+
+
+def test_diagnostics_null_model_flags_an_unremarkable_matrix():
+    rng = np.random.default_rng(11)
+    M = binary(rng.binomial(1, 0.35, size=(80, 25)).tolist())
+    M = M.loc[M.sum(axis=1) > 0, M.sum(axis=0) > 0]
+    d = complexity(M, null_draws=20).diagnostics
+    assert d is not None and abs(d.nodf_z) < 3 and d.nodf_null_mean == pytest.approx(d.nodf, abs=5)
+    assert (d.nodf_z < 2) == any("no more nested than random matrices" in w for w in d.warnings)
+    plain = complexity(M).diagnostics
+    assert plain is not None and math.isnan(plain.nodf_z) and plain.as_dict()["nodf_z"] is None

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rok.analysis.nestedness import nodf
+from rok.analysis.nestedness import nodf, nodf_null
 from rok.errors import InputError
 
 
@@ -66,3 +66,29 @@ def test_empty_row_scores_zero_and_single_line_is_nan() -> None:
 def test_non_binary_is_an_error() -> None:
     with pytest.raises(InputError, match="not 0 or 1"):
         nodf(frame([[1, 2], [0, 1]]))
+
+
+def test_null_keeps_totals_and_is_reproducible() -> None:
+    from rok.analysis.nestedness import _curveball
+
+    rng = np.random.default_rng(5)
+    m = rng.integers(0, 2, size=(15, 6))
+    shuffled = _curveball(m, np.random.default_rng(1), 75)
+    assert (shuffled.sum(axis=0) == m.sum(axis=0)).all() and (shuffled.sum(axis=1) == m.sum(axis=1)).all()
+    assert not (shuffled == m).all()
+    one, two = nodf_null(frame(m.tolist()), 10, seed=3), nodf_null(frame(m.tolist()), 10, seed=3)
+    assert one == two and one.draws == 10 and one.nodf == nodf(frame(m.tolist())).nodf
+
+
+def test_null_of_a_perfectly_nested_matrix_is_itself() -> None:
+    # the totals of a staircase (Ferrers) matrix admit no other 0/1 matrix: every draw is M
+    result = nodf_null(frame([[1, 1, 1], [1, 1, 0], [1, 0, 0]]), 5)
+    assert (result.nodf, result.mean, result.sd) == (100.0, 100.0, 0.0) and math.isnan(result.z)
+
+
+def test_null_z_by_hand_on_a_checkerboard() -> None:
+    # [[1,0],[0,1]] and [[0,1],[1,0]] are the only matrices with these totals; both score 0
+    result = nodf_null(frame([[1, 0], [0, 1]]), 4)
+    assert (result.mean, result.sd) == (0.0, 0.0) and math.isnan(result.z)
+    with pytest.raises(InputError, match="draws must be an integer >= 2"):
+        nodf_null(frame([[1, 0], [0, 1]]), 1)

@@ -68,6 +68,7 @@ def complexity(
     method: Literal["eigenvector", "reflections"] = "eigenvector",
     *,
     iterations: int | None = None,
+    null_draws: int = 0,
 ) -> ComplexityResult:
     """Complexity of regions (ECI) and domains (PCI) from a binary specialisation matrix.
 
@@ -95,6 +96,8 @@ def complexity(
     iterations : int, optional
         Reflections only: the number ``N`` of reflections (even, >= 2). By default, iterate
         until no standardised value moves by more than 1e-10 (at most 10 000 reflections).
+    null_draws : int, default 0
+        Random matrices for the NODF null model of the diagnostics (0: not computed).
 
     Returns
     -------
@@ -182,7 +185,7 @@ def complexity(
         method=method,
         eigenvalue=value,
         iterations=used,
-        diagnostics=complexity_diagnostics(M, eci_series, spectrum),
+        diagnostics=complexity_diagnostics(M, eci_series, spectrum, null_draws=null_draws),
     )
 
 

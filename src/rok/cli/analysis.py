@@ -80,6 +80,8 @@ def complexity_notes(p: Profiles) -> dict[str, Any]:
             "nodf domains": values["nodf_columns"], "fill": values["fill"],
             "spearman eci~diversity": values["spearman_diversity"], "eigenvalue 2": values["eigenvalue_2"],
             "eigenvalue 3": values["eigenvalue_3"], "eigen-gap (l2-l3)/l2": values["eigen_gap"],
+            **({"nodf null mean": values["nodf_null_mean"], "nodf z": values["nodf_z"]}
+               if values["nodf_z"] is not None else {}),
             "meaningful": values["meaningful"],
             "warnings": "; ".join(d.warnings) if d.warnings else "none",
         })
@@ -143,16 +145,19 @@ def register(app: typer.Typer, friendly: Any) -> None:
                        method: str = typer.Option("eigenvector", "--method", help="eigenvector or reflections."),
                        level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
                        years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
-                       taxonomy: str = TaxonomyOpt, min_mass: float = MinMassOpt) -> None:
+                       taxonomy: str = TaxonomyOpt, min_mass: float = MinMassOpt,
+                       nodf_null: int = typer.Option(0, "--nodf-null", help="Also compare NODF with N random "
+                                                     "matrices of the same diversities and ubiquities (e.g. 99).")
+                       ) -> None:
         """Knowledge complexity of regions (ECI) or domains (PCI), with diagnostics of its meaning."""
         check_format(fmt)
         if method not in ("eigenvector", "reflections"):
             raise InputError("unknown complexity method; expected eigenvector or reflections", value=method)
         p = compute(level, counting, measure, years, engine, db, taxonomy, min_mass)
-        if method == "reflections":
+        if method == "reflections" or nodf_null:
             from rok.analysis.complexity import complexity
 
-            p.complexity = complexity(p.specialised, method="reflections")
+            p.complexity = complexity(p.specialised, method=method, null_draws=nodf_null)  # type: ignore[arg-type]
         emit(p.complexity_table(domains), fmt, title=f"knowledge complexity ({method})",
              notes=_notes(p, method=f"{method} (Hidalgo & Hausmann 2009); sign: ECI correlates positively with "
                                     "diversity", dropped=p.dropped, **complexity_notes(p)), limit=60)
