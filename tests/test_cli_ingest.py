@@ -313,8 +313,9 @@ BAD: dict[str, Bad] = {
     "table-missing-column": Bad("table", edited(FUNDING, drop_column("FKZ", ";")), FUNDING.name,
                                 line=1, column="FKZ", says=("missing required column",)),
     # 3. a wrong delimiter
-    "cordis-wrong-delimiter": Bad("cordis", edited(H2020, redelimit(";", ","), ORG), _ORG_FILE, line=1,
-                                  column="projectID", says=("wrong delimiter", "value 'projectID,projectAcronym,")),
+    # (commas are a valid CORDIS layout: the Horizon Europe files are comma separated)
+    "cordis-wrong-delimiter": Bad("cordis", edited(H2020, redelimit(";", "\t"), ORG), _ORG_FILE, line=1,
+                                  column="projectID", says=("wrong delimiter", "separated by '\\t'")),
     "eurostat-wrong-delimiter": Bad("eurostat", edited(SDMX, redelimit(",", ";")), SDMX.name, line=1,
                                     says=(f"value '{_SDMX_HEADER[:40]}",)),
     "table-wrong-delimiter": Bad("table", edited(FUNDING, redelimit(";", ",")), FUNDING.name, line=1,

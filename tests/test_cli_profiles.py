@@ -139,9 +139,32 @@ def test_profile_renders_in_a_real_browser(site, tmp_path):
     assert "Oberbayern: research profile" in dom
     assert dom.count("<path") > 300          # the map of Europe's NUTS 2 regions
     assert dom.count("<rect") > 17           # the specialisation bars
-    assert dom.count("<circle") >= 1         # the policy quadrant
+    # the mirror counts in programme parts (an instrument taxonomy): no policy quadrant, its reason instead
+    assert dom.count("<circle") == 0 and "not offered as advice" in dom
     shot = tmp_path / "de21.png"
     _headless("--window-size=1280,2000", f"--screenshot={shot}", (site / "DE21.html").as_uri(), user_dir=tmp_path / "b")
     assert shot.exists() and shot.stat().st_size > 50_000  # a page with pictures, not a blank one
     index_dom = _headless("--dump-dom", (site / "index.html").as_uri(), user_dir=tmp_path / "c").stdout
     assert index_dom.count('href="') > 300
+
+
+def test_complexity_states_its_diagnostics_and_the_taxonomy_gate(mirror_db):
+    doc = json.loads(rok("complexity", "--format", "json", "--db", mirror_db).stdout)
+    notes = doc["notes"]
+    assert "taxonomy h2020-part (default fallback" in notes["selection"]
+    assert "specialised with >= 5 participations" in notes["selection"]
+    assert notes["taxonomy kind"] == "instrument" and "not offered as advice" in notes["not advice"]
+    assert 0 <= notes["nodf (0-100)"] <= 100 and -1 <= notes["spearman eci~diversity"] <= 1
+    assert notes["eigenvalue 2"] > notes["eigenvalue 3"] and notes["meaningful"] is False
+    assert "Spearman" in notes["warnings"]
+    theme = rok("complexity", "--taxonomy", "h2020-theme", "--min-mass", "0", "--format", "csv", "--db", mirror_db)
+    assert theme.exit_code == 0, theme.output
+    assert "# taxonomy kind: instrument" in theme.stderr and "# nodf (0-100): " in theme.stderr
+    assert "only 9 domains" in theme.stderr
+
+
+def test_profile_gates_advice_on_an_instrument_taxonomy(mirror_db):
+    result = rok("profile", "DE21", "--format", "csv", "--db", mirror_db)
+    assert result.exit_code == 0, result.output
+    assert "related opportunities,not offered," in result.stdout
+    assert "high risk" not in result.stdout and "low risk" not in result.stdout

@@ -291,3 +291,48 @@ def test_agrees_with_ecomplexity_on_the_mirror(mirror_matrix):
     assert_agrees(ours, *their_complexity(mirror_matrix))
     reflections = complexity(M, method="reflections")
     np.testing.assert_allclose(reflections.eci.to_numpy(), ours.eci.to_numpy(), atol=1e-7)
+
+
+# -- diagnostics -------------------------------------------------------------------------
+
+
+def test_diagnostics_of_the_hand_solved_nested_case():
+    # M = [[1,1,1],[1,1,0],[1,0,0]]: eigenvalues 1, 1/4, 1/9 (see the hand-solved case above);
+    # perfectly nested (NODF 100); ECI (sqrt 1.5, 0, -sqrt 1.5) ranks as diversity (3, 2, 1).
+    M = binary([[1, 1, 1], [1, 1, 0], [1, 0, 0]])
+    for method in ("eigenvector", "reflections"):
+        d = complexity(M, method=method).diagnostics
+        assert d is not None
+        assert d.nodf == pytest.approx(100.0)
+        assert d.spearman_diversity == pytest.approx(1.0)
+        assert d.eigenvalue_2 == pytest.approx(1 / 4) and d.eigenvalue_3 == pytest.approx(1 / 9)
+        assert d.eigen_gap == pytest.approx((1 / 4 - 1 / 9) / (1 / 4))  # 5/9
+        assert len(d.warnings) == 1 and "only 3 domains" in d.warnings[0]  # the one failed check
+        assert not d.meaningful
+
+
+def test_diagnostics_pass_on_a_large_nested_matrix():
+    d = complexity(nested(60, 30)).diagnostics
+    assert d is not None and d.nodf > 90 and d.spearman_diversity > 0.9
+    assert d.meaningful, d.warnings
+    assert d.as_dict()["meaningful"] is True and d.as_dict()["warnings"] == []
+
+
+def test_diagnostics_flag_a_split_not_a_ranking():
+    # two blocks joined by one region: ECI separates the blocks, diversity does not order them
+    rows = [[1, 1, 0, 0], [1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 1], [0, 0, 1, 1], [0, 0, 0, 1], [1, 0, 0, 1]]
+    d = complexity(binary(rows)).diagnostics
+    assert d is not None and d.nodf < 50
+    assert any("weak nestedness" in w for w in d.warnings)
+    assert any("Spearman" in w for w in d.warnings)
+
+
+def test_diagnostics_null_model_flags_an_unremarkable_matrix():
+    rng = np.random.default_rng(11)
+    M = binary(rng.binomial(1, 0.35, size=(80, 25)).tolist())
+    M = M.loc[M.sum(axis=1) > 0, M.sum(axis=0) > 0]
+    d = complexity(M, null_draws=20).diagnostics
+    assert d is not None and abs(d.nodf_z) < 3 and d.nodf_null_mean == pytest.approx(d.nodf, abs=5)
+    assert (d.nodf_z < 2) == any("no more nested than random matrices" in w for w in d.warnings)
+    plain = complexity(M).diagnostics
+    assert plain is not None and math.isnan(plain.nodf_z) and plain.as_dict()["nodf_z"] is None

@@ -58,11 +58,15 @@ def append_line(line_no: int) -> Edit:
     return lambda data: data + data.split(b"\n")[line_no - 1] + b"\n"
 
 
-def to_commas(data: bytes) -> bytes:
+def to_commas(data: bytes, delimiter: str = ",") -> bytes:
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
     out = io.StringIO(newline="")
-    csv.writer(out, lineterminator="\n").writerows(rows)
+    csv.writer(out, lineterminator="\n", delimiter=delimiter).writerows(rows)
     return out.getvalue().encode()
+
+
+def to_tabs(data: bytes) -> bytes:
+    return to_commas(data, "\t")
 
 
 def row(frame: pd.DataFrame, **where: object) -> pd.Series:
@@ -133,12 +137,20 @@ def test_nuts_code_upper_cased(tmp_path: Path) -> None:
 
 def test_euroscivoc_domains_and_weights() -> None:
     batch = read_cordis_bulk(H2020)
-    links = batch.tables["project_domains"]
-    assert set(links["taxonomy"]) == {"euroscivoc"} and len(links) == 6
+    every = batch.tables["project_domains"]
+    assert set(every["taxonomy"]) == {"euroscivoc", "euroscivoc-1", "euroscivoc-2"}
+    links = every[every["taxonomy"] == "euroscivoc"]
+    assert len(links) == 6
     assert links.groupby("project_id")["weight"].sum().tolist() == pytest.approx([1.0, 1.0, 1.0])
     assert row(links, project_id="H2020:700103", code="/27/85/401")["weight"] == pytest.approx(1 / 3)
+    # /21/59/269/1521 (dementia, level 4) counts for its level-3 ancestor, neurology
+    assert row(links, project_id="H2020:700102")["code"] == "/21/59/269"
     assert row(links, project_id="H2020:700102")["weight"] == 1.0
+    top = every[every["taxonomy"] == "euroscivoc-1"]
+    assert row(top, project_id="H2020:700103", code="/23")["weight"] == pytest.approx(1 / 3)
     domains = batch.tables["domains"]
+    domains = domains[domains["taxonomy"] == "euroscivoc"]
+    assert row(domains, code="/21/59/269")["name"] == "neurology" and "/21/59/269/1521" not in set(domains["code"])
     assert not domains.duplicated(["taxonomy", "code"]).any()
     hydrology = row(domains, code="/23/39/153")
     assert hydrology["name"] == "hydrology" and hydrology["parent"] == "/23/39"
@@ -146,7 +158,7 @@ def test_euroscivoc_domains_and_weights() -> None:
     assert field["name"] == "earth and related environmental sciences" and field["parent"] == "/23"
     assert row(domains, code="/23")["parent"] is None
     assert set(domains["parent"].dropna()) <= set(domains["code"])
-    assert batch.replace["project_domains"] == "taxonomy = 'euroscivoc' AND project_id LIKE 'H2020:%'"
+    assert batch.replace["project_domains"] == "taxonomy LIKE 'euroscivoc%' AND project_id LIKE 'H2020:%'"
 
 
 def test_older_layout_directory() -> None:
@@ -209,6 +221,11 @@ def test_framework_unknown(tmp_path: Path) -> None:
         read_cordis_bulk(FP7, framework="fp6")
 
 
+def test_comma_layout_is_read(tmp_path: Path) -> None:
+    batch = read_cordis_bulk(variant(tmp_path, H2020, ORG, to_commas))
+    assert batch.tables["participations"].equals(read_cordis_bulk(H2020).tables["participations"])
+
+
 def test_write_to_warehouse() -> None:
     wh = Warehouse(":memory:")
     batch = read_cordis_bulk(H2020)
@@ -216,8 +233,10 @@ def test_write_to_warehouse() -> None:
     assert result.rows_read == 21 and result.rows_rejected == 0
     counts = wh.counts()
     assert counts["projects"] == 3 and counts["participations"] == 9 and counts["organisation_sources"] == 6
-    assert counts["domains"] == 13 and counts["project_domains"] == 6 and counts["loads"] == 1
-    assert wh.scalar("SELECT sum(weight) FROM project_domains") == pytest.approx(3.0)
+    # euroscivoc: 12 codes at levels 1-3 (4 fields x 3 levels), plus 4 codes in each roll-up;
+    # 6 links per taxonomy, weights summing to 1 per project (3 projects) in each of the three
+    assert counts["domains"] == 20 and counts["project_domains"] == 18 and counts["loads"] == 1
+    assert wh.scalar("SELECT sum(weight) FROM project_domains") == pytest.approx(9.0)
     assert wh.scalar("SELECT count(*) FROM participations WHERE end_of_participation") == 1
     assert wh.scalar("SELECT nuts_code FROM organisation_sources WHERE org_id = '999903'") == "EL522"
     assert wh.scalar("SELECT notes FROM loads").startswith("1 participations")
@@ -239,7 +258,8 @@ BAD: dict[str, tuple[Path, str, Edit, list[str], bool]] = {
     "missing-role": (H2020, ORG, sub(";role;", ";rol;"), [ORG, "line 1", "column 'role'", "missing required"], False),
     "missing-org-id": (FP7, ORG, sub(";id;", ";ident;"), [ORG, "line 1", "column 'organisationID'"], False),
     "missing-startDate": (H2020, PRJ, sub("startDate", "start"), [PRJ, "line 1", "column 'startDate'"], False),
-    "comma-delimited": (H2020, ORG, to_commas, [ORG, "line 1", "wrong delimiter"], False),
+    # commas are read (the Horizon Europe layout since 2024: test_comma_layout_is_read); tabs are not
+    "tab-delimited": (H2020, ORG, to_tabs, [ORG, "line 1", "wrong delimiter"], False),
     "latin-1": (H2020, ORG, sub("Thessaloniki", "Thessaloníki".encode("latin-1")), [ORG, "line 3", "'ed'", "utf-8"], False),
     "empty": (H2020, ORG, lambda b: b"", [ORG, "line 1", "empty"], False),
     "bom-only": (FP7, PRJ, lambda b: b"\xef\xbb\xbf", [PRJ, "line 1", "empty"], False),

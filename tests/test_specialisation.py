@@ -208,3 +208,40 @@ def test_diversity_needs_a_binary_matrix(x):
 
 def test_boolean_matrix_is_accepted(x):
     assert diversity(specialised(x).astype(bool)).tolist() == [2, 2, 3, 3, 2]
+
+
+# -- minimum mass --------------------------------------------------------------------------
+
+
+def test_min_mass_by_hand():
+    # x = [[1, 9], [30, 60]]: totals r0 10, r1 90, d0 31, d1 69, all 100.
+    # RCA[r0,d0] = (1/10)/(31/100) = 0.32; RCA[r0,d1] = 0.9/0.69 = 1.30 (M = 1 on 9 >= 5);
+    # RCA[r1,d0] = (30/90)/0.31 = 1.08 (M = 1 on 30); RCA[r1,d1] = (60/90)/0.69 = 0.97.
+    x = pd.DataFrame([[1.0, 9.0], [30.0, 60.0]], index=["r0", "r1"], columns=["d0", "d1"])
+    assert specialised(x).to_numpy().tolist() == [[0, 1], [1, 0]]
+    assert specialised(x, min_mass=5).to_numpy().tolist() == [[0, 1], [1, 0]]
+    assert specialised(x, min_mass=10).to_numpy().tolist() == [[0, 0], [1, 0]]  # r0 has 9 < 10 in d1
+
+
+def test_min_mass_on_a_separate_count_matrix():
+    # a fractional matrix whose cell (r0, d1) rests on 2 participations only (full count)
+    x = pd.DataFrame([[0.1, 0.9], [3.0, 6.0]], index=["r0", "r1"], columns=["d0", "d1"])
+    counts = pd.DataFrame([[1.0, 2.0], [12.0, 20.0]], index=["r0", "r1"], columns=["d0", "d1"])
+    assert specialised(x).loc["r0", "d1"] == 1
+    assert specialised(x, min_mass=5, mass=counts).loc["r0", "d1"] == 0
+    assert specialised(x, min_mass=5, mass=counts).loc["r1", "d0"] == 1
+    # cells absent from the count matrix count 0
+    assert specialised(x, min_mass=1, mass=counts[["d0"]]).loc["r0", "d1"] == 0
+
+
+@pytest.mark.parametrize("bad", [-1, float("nan"), float("inf"), True, "5"])
+def test_bad_min_mass_is_refused(bad):
+    x = pd.DataFrame([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(InputError, match="min_mass"):
+        specialised(x, min_mass=bad)
+
+
+def test_mass_must_be_a_frame():
+    x = pd.DataFrame([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(InputError, match="mass must be a pandas DataFrame"):
+        specialised(x, min_mass=1, mass=np.ones((2, 2)))  # type: ignore[arg-type]

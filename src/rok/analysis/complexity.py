@@ -14,10 +14,11 @@ import scipy.sparse
 import scipy.sparse.csgraph
 import scipy.sparse.linalg
 
+from rok.analysis.complexity_diagnostics import ComplexityDiagnostics, complexity_diagnostics
 from rok.analysis.specialisation import validated
 from rok.errors import InputError
 
-__all__ = ["ComplexityResult", "complexity"]
+__all__ = ["ComplexityDiagnostics", "ComplexityResult", "complexity", "complexity_diagnostics"]
 
 #: Above this many domains *and* regions the eigenvector is found with a sparse iterative
 #: solver (``scipy.sparse.linalg.eigsh``) instead of a dense symmetric eigendecomposition.
@@ -27,8 +28,6 @@ EIGEN_TOL = 1e-9
 #: Reflections: stop when no standardised value changes by more than this between two steps.
 REFLECTIONS_TOL = 1e-10
 REFLECTIONS_MAX = 10_000
-
-
 @dataclass(frozen=True)
 class ComplexityResult:
     """Complexity indices of regions and domains and the quantities they derive from.
@@ -61,6 +60,7 @@ class ComplexityResult:
     method: str
     eigenvalue: float
     iterations: int | None = None
+    diagnostics: ComplexityDiagnostics | None = None
 
 
 def complexity(
@@ -68,6 +68,7 @@ def complexity(
     method: Literal["eigenvector", "reflections"] = "eigenvector",
     *,
     iterations: int | None = None,
+    null_draws: int = 0,
 ) -> ComplexityResult:
     """Complexity of regions (ECI) and domains (PCI) from a binary specialisation matrix.
 
@@ -95,12 +96,16 @@ def complexity(
     iterations : int, optional
         Reflections only: the number ``N`` of reflections (even, >= 2). By default, iterate
         until no standardised value moves by more than 1e-10 (at most 10 000 reflections).
+    null_draws : int, default 0
+        Random matrices for the NODF null model of the diagnostics (0: not computed).
 
     Returns
     -------
     ComplexityResult
         ``eci`` over regions, ``pci`` over domains (the caller's labels), ``diversity``,
-        ``ubiquity``, ``method``, ``eigenvalue`` (l2) and ``iterations``.
+        ``ubiquity``, ``method``, ``eigenvalue`` (l2), ``iterations`` and ``diagnostics``
+        (:func:`complexity_diagnostics`: nestedness, Spearman correlation with diversity,
+        eigen-gap and warnings).
 
     Raises
     ------
@@ -162,20 +167,25 @@ def complexity(
     _check_degrees(k_d, M.columns, "domain", "ubiquity", "region")
     used: int | None = None
     if method == "eigenvector":
-        raw_d, value = _eigenvector(m, k_r, k_d)
+        raw_d, spectrum = _eigenvector(m, k_r, k_d)
+        value = float(spectrum[1])
     elif method == "reflections":
         raw_d, value, used = _reflections(m, k_r, k_d, iterations)
+        spectrum = _top_eigenvalues(m, k_r, k_d)
     else:
         raise InputError(f"unknown complexity method {method!r}; expected 'eigenvector' or 'reflections'")
     eci, pci = _standardised(m, k_r, k_d, raw_d)
+    eci_series = pd.Series(eci, index=M.index, name="eci")
+    diversity = pd.Series(k_r.astype(np.int64), index=M.index, name="diversity")
     return ComplexityResult(
-        eci=pd.Series(eci, index=M.index, name="eci"),
+        eci=eci_series,
         pci=pd.Series(pci, index=M.columns, name="pci"),
-        diversity=pd.Series(k_r.astype(np.int64), index=M.index, name="diversity"),
+        diversity=diversity,
         ubiquity=pd.Series(k_d.astype(np.int64), index=M.columns, name="ubiquity"),
         method=method,
         eigenvalue=value,
         iterations=used,
+        diagnostics=complexity_diagnostics(M, eci_series, spectrum, null_draws=null_draws),
     )
 
 
@@ -192,8 +202,9 @@ def _check_degrees(degree: np.ndarray, labels: pd.Index, name: str, measure: str
         )
 
 
-def _eigenvector(m: np.ndarray, k_r: np.ndarray, k_d: np.ndarray) -> tuple[np.ndarray, float]:
-    """Raw domain complexity ``kd`` (second eigenvector of ``U^-1 M^T D^-1 M``) and ``l2``.
+def _eigenvector(m: np.ndarray, k_r: np.ndarray, k_d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Raw domain complexity ``kd`` (second eigenvector of ``U^-1 M^T D^-1 M``) and the
+    eigenvalues in decreasing order (all of them, or the top three from the sparse solver).
 
     Solves the symmetric similar matrix ``S = U^-1/2 M^T D^-1 M U^-1/2`` (``kd = U^-1/2 v``) on
     the domain side, or ``D^-1/2 M U^-1 M^T D^-1/2`` on the region side when that is smaller.
@@ -209,9 +220,20 @@ def _eigenvector(m: np.ndarray, k_r: np.ndarray, k_d: np.ndarray) -> tuple[np.nd
     values, vectors = values[order], vectors[:, order]
     _check_spectrum(values)
     if domain_side:
-        return vectors[:, 1] / np.sqrt(k_d), float(values[1])
+        return vectors[:, 1] / np.sqrt(k_d), values
     raw_r = vectors[:, 1] / np.sqrt(k_r)
-    return (m.T @ raw_r) / k_d / values[1], float(values[1])
+    return (m.T @ raw_r) / k_d / values[1], values
+
+
+def _top_eigenvalues(m: np.ndarray, k_r: np.ndarray, k_d: np.ndarray) -> np.ndarray:
+    """Eigenvalues of ``D^-1 M U^-1 M^T`` in decreasing order (for the reflections' diagnostics)."""
+    domain_side = m.shape[1] <= m.shape[0]
+    if min(m.shape) > DENSE_LIMIT:
+        values, _ = _sparse_top3(m, k_r, k_d, domain_side)
+    else:
+        a = m / np.sqrt(k_r)[:, np.newaxis] / np.sqrt(k_d)[np.newaxis, :]
+        values = np.linalg.eigvalsh(a.T @ a if domain_side else a @ a.T)
+    return np.sort(values)[::-1]
 
 
 def _sparse_top3(

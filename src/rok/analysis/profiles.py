@@ -34,6 +34,7 @@ from rok.analysis.relatedness import association_strength, cosine, proximity, re
 from rok.analysis.specialisation import rca, specialised
 from rok.errors import InputError
 from rok.measures import Engine, Selection, activity_matrix, actor_mix, coverage
+from rok.measures.taxonomies import advice_note, default_selection, taxonomy_kind
 
 __all__ = ["Profiles", "RELATEDNESS_METHODS"]
 
@@ -67,12 +68,15 @@ class Profiles:
     dropped: dict[str, list[str]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+    kind: str = "instrument"  # of the taxonomy: "knowledge" or "instrument" (rok.measures.taxonomies)
+    advice: str | None = None  # why relatedness, complexity and the quadrant are not advice, if they are not
 
     # -- building -------------------------------------------------------------------------
     @classmethod
     def compute(cls, engine: Engine, sel: Selection | None = None) -> Profiles:
-        """Run the measures on ``engine`` and every analysis for all regions of ``sel``."""
-        sel = sel or Selection()
+        """Run the measures on ``engine`` and every analysis for all regions of ``sel``
+        (default: :func:`rok.measures.taxonomies.default_selection`)."""
+        sel = sel or default_selection(engine)
         seconds: dict[str, float] = {}
         clock = time.perf_counter()
 
@@ -83,21 +87,26 @@ class Profiles:
             clock = now
 
         x = activity_matrix(engine, sel)
+        counts = replace(sel, counting="full", measure="participations")
+        mass = None if not sel.min_mass or counts == sel else activity_matrix(engine, counts)
         full = actor_mix(engine, replace(sel, counting="full"))
         cov = coverage(engine, sel)
         indicators = engine.execute(engine.table("indicators_nuts2021"))
         region_table = engine.execute(engine.table("regions").select(*_REGION_COLUMNS))
         domain_table = engine.execute(engine.table("domains"))
         lap("measures")
-        profiles = cls._analyse(sel, engine.name, x, full, indicators, region_table, domain_table, cov, seconds, lap)
+        profiles = cls._analyse(sel, engine.name, x, full, indicators, region_table, domain_table, cov, seconds, lap,
+                                mass=mass)
+        profiles.kind = taxonomy_kind(engine, sel.taxonomy)
+        profiles.advice = advice_note(profiles.kind, sel.taxonomy)
         return profiles
 
     @classmethod
     def _analyse(cls, sel: Selection, engine: str, x: pd.DataFrame, full: pd.DataFrame, indicators: pd.DataFrame,
                  region_table: pd.DataFrame, domain_table: pd.DataFrame, cov: Mapping[str, Any],
-                 seconds: dict[str, float], lap: Any) -> Profiles:
+                 seconds: dict[str, float], lap: Any, *, mass: pd.DataFrame | None = None) -> Profiles:
         r = rca(x)
-        m_all = specialised(x)
+        m_all = specialised(x, min_mass=sel.min_mass, mass=mass)
         keep_r = m_all.sum(axis=1) > 0
         keep_d = m_all.sum(axis=0) > 0
         m = m_all.loc[keep_r, keep_d]
@@ -170,7 +179,9 @@ class Profiles:
         share = self.activity.div(self.activity.sum(axis=1), axis=0).stack().rename("share").reset_index()
         out = long.merge(share, on=["region", "domain"]).merge(
             self.rca.stack().rename("rca").reset_index(), on=["region", "domain"])
-        out["specialised"] = out["rca"] >= 1.0
+        ones = self.specialised.stack().rename("m").reset_index()  # RCA >= 1 and the minimum mass
+        out = out.merge(ones, on=["region", "domain"], how="left")
+        out["specialised"] = out.pop("m").fillna(0).astype(bool)
         return out[out["value"] > 0].reset_index(drop=True)
 
     def density_table(self) -> pd.DataFrame:

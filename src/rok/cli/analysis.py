@@ -15,9 +15,11 @@ from rok.analysis.performance import INSUFFICIENT
 from rok.analysis.profiles import Profiles
 from rok.cli.output import check_format, emit, format_cell
 from rok.errors import InputError
-from rok.measures import Selection, open_engine
+from rok.measures import open_engine
+from rok.measures.selection import MIN_MASS
+from rok.measures.taxonomies import default_selection
 
-__all__ = ["register", "parse_years", "compute"]
+__all__ = ["register", "parse_years", "compute", "complexity_notes"]
 
 LevelOpt = typer.Option(2, "--level", help="NUTS level: 1, 2 or 3.")
 CountingOpt = typer.Option("fractional", "--counting", help="full or fractional (default: fractional).")
@@ -26,8 +28,12 @@ YearsOpt = typer.Option(None, "--years", help="Project start years FROM-TO, e.g.
 EngineOpt = typer.Option("duckdb", "--engine", help="duckdb (default) or spark (needs rok[spark]).")
 FormatOpt = typer.Option("text", "--format", help="text, csv or json.")
 DbOpt = typer.Option(None, "--db", help="Warehouse file (default: $ROK_DB or ./rok.duckdb).")
-TaxonomyOpt = typer.Option("h2020-part", "--taxonomy", help="Domain taxonomy (default: h2020-part, the programme parts).")
 FrameworkOpt = typer.Option(None, "--framework", help="FP7, H2020 or HORIZON projects only (default: all).")
+TaxonomyOpt = typer.Option(None, "--taxonomy", help="Domain taxonomy, e.g. euroscivoc-2, h2020-theme, h2020-part "
+                           "(default: the best loaded knowledge taxonomy with placed participations, else h2020-part; "
+                           "the choice is stated).")
+MinMassOpt = typer.Option(MIN_MASS, "--min-mass", help="Participations (full count) a region needs in a domain to "
+                          f"count as specialised (default {MIN_MASS:g}; 0: RCA alone).")
 
 _YEARS = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4}))?\s*$")
 
@@ -44,15 +50,16 @@ def parse_years(text: str | None) -> tuple[int, int] | None:
 
 
 def compute(level: int, counting: str, measure: str, years: str | None, engine: str, db: Path | None,
-            taxonomy: str = "h2020-part", framework: str | None = None) -> Profiles:
-    """Open the engine on the warehouse and compute the profiles of the selection."""
-    sel = Selection(level=level, measure=measure, counting=counting, years=parse_years(years), taxonomy=taxonomy,
-                    framework=framework)
+            taxonomy: str | None = None, min_mass: float = MIN_MASS, framework: str | None = None) -> Profiles:
+    """Open the engine on the warehouse and compute the profiles of the selection (taxonomy None:
+    the default taxonomy of :func:`rok.measures.taxonomies.default_selection`)."""
+    fields = dict(level=level, measure=measure, counting=counting, years=parse_years(years), taxonomy=taxonomy,
+                  min_mass=min_mass, framework=framework)
     path = config.db_path(db)
     if not Path(path).exists():
         raise InputError("no warehouse here yet; run `rok ingest mirror` first", file=str(path))
     with open_engine(engine, path) as running:
-        return Profiles.compute(running, sel)
+        return Profiles.compute(running, default_selection(running, **fields))
 
 
 def _notes(p: Profiles, **extra: Any) -> dict[str, Any]:
@@ -61,6 +68,28 @@ def _notes(p: Profiles, **extra: Any) -> dict[str, Any]:
              "participations counted": f"{cov.get('counted', 0):,} of {cov.get('participations', 0):,} "
                                        "(placed at the level, with a domain, in the period)"}
     notes.update(extra)
+    return notes
+
+
+def complexity_notes(p: Profiles) -> dict[str, Any]:
+    """Diagnostics of the ECI (nestedness, Spearman with diversity, eigen-gap) and the taxonomy's
+    kind, as flat notes for text, CSV (stderr) and JSON outputs."""
+    notes: dict[str, Any] = {"taxonomy kind": p.kind}
+    d = p.complexity.diagnostics
+    if d is not None:
+        values = d.as_dict()
+        notes.update({
+            "nodf (0-100)": values["nodf"], "nodf regions": values["nodf_rows"],
+            "nodf domains": values["nodf_columns"], "fill": values["fill"],
+            "spearman eci~diversity": values["spearman_diversity"], "eigenvalue 2": values["eigenvalue_2"],
+            "eigenvalue 3": values["eigenvalue_3"], "eigen-gap (l2-l3)/l2": values["eigen_gap"],
+            **({"nodf null mean": values["nodf_null_mean"], "nodf z": values["nodf_z"]}
+               if values["nodf_z"] is not None else {}),
+            "meaningful": values["meaningful"],
+            "warnings": "; ".join(d.warnings) if d.warnings else "none",
+        })
+    if p.advice:
+        notes["not advice"] = p.advice
     return notes
 
 
@@ -75,7 +104,7 @@ def register(app: typer.Typer, friendly: Any) -> None:
                            taxonomy: str = TaxonomyOpt, framework: str = FrameworkOpt) -> None:
         """Activity, share and RCA (location quotient) of every region in every domain."""
         check_format(fmt)
-        p = compute(level, counting, measure, years, engine, db, taxonomy, framework)
+        p = compute(level, counting, measure, years, engine, db, taxonomy, framework=framework)
         table = p.specialisation_table()
         if region:
             table = table[table["region"] == p.check_region(region)].sort_values("rca", ascending=False)
@@ -90,11 +119,12 @@ def register(app: typer.Typer, friendly: Any) -> None:
                         taxonomy: str = TaxonomyOpt, framework: str = FrameworkOpt) -> None:
         """Relatedness between domains from their co-specialisation across regions."""
         check_format(fmt)
-        p = compute(level, counting, measure, years, engine, db, taxonomy, framework)
+        p = compute(level, counting, measure, years, engine, db, taxonomy, framework=framework)
         matrix = p.relatedness(method)
         long = matrix.rename_axis(index="domain_i", columns="domain_j").stack().rename(method).reset_index()
         long = long[long["domain_i"] < long["domain_j"]].sort_values(method, ascending=False)  # each pair once
-        emit(long, fmt, title=f"relatedness between domains ({method})", notes=_notes(p), limit=40)
+        emit(long, fmt, title=f"relatedness between domains ({method})",
+             notes=_notes(p, **({"not advice": p.advice} if p.advice else {})), limit=40)
 
     @app.command("density")
     @friendly
@@ -104,13 +134,13 @@ def register(app: typer.Typer, friendly: Any) -> None:
                     taxonomy: str = TaxonomyOpt, framework: str = FrameworkOpt) -> None:
         """Relatedness density of every region around every domain (0-100)."""
         check_format(fmt)
-        p = compute(level, counting, measure, years, engine, db, taxonomy, framework)
+        p = compute(level, counting, measure, years, engine, db, taxonomy, framework=framework)
         table = p.density_table()
         if region:
             table = table[table["region"] == p.check_region(region)].sort_values("density", ascending=False)
         emit(table, fmt, title="relatedness density",
-             notes=_notes(p, formula="RD[r,d] = 100 sum_j phi[d,j] M[r,j] / sum_j phi[d,j] (Balland et al. 2019)"),
-             limit=60)
+             notes=_notes(p, formula="RD[r,d] = 100 sum_j phi[d,j] M[r,j] / sum_j phi[d,j] (Balland et al. 2019)",
+                          **({"not advice": p.advice} if p.advice else {})), limit=60)
 
     @app.command("complexity")
     @friendly
@@ -118,19 +148,22 @@ def register(app: typer.Typer, friendly: Any) -> None:
                        method: str = typer.Option("eigenvector", "--method", help="eigenvector or reflections."),
                        level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
                        years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
-                       taxonomy: str = TaxonomyOpt, framework: str = FrameworkOpt) -> None:
-        """Knowledge complexity of regions (ECI) or domains (PCI)."""
+                       taxonomy: str = TaxonomyOpt, min_mass: float = MinMassOpt, framework: str = FrameworkOpt,
+                       nodf_null: int = typer.Option(0, "--nodf-null", help="Also compare NODF with N random "
+                                                     "matrices of the same diversities and ubiquities (e.g. 99).")
+                       ) -> None:
+        """Knowledge complexity of regions (ECI) or domains (PCI), with diagnostics of its meaning."""
         check_format(fmt)
         if method not in ("eigenvector", "reflections"):
             raise InputError("unknown complexity method; expected eigenvector or reflections", value=method)
-        p = compute(level, counting, measure, years, engine, db, taxonomy, framework)
-        if method == "reflections":
+        p = compute(level, counting, measure, years, engine, db, taxonomy, min_mass, framework)
+        if method == "reflections" or nodf_null:
             from rok.analysis.complexity import complexity
 
-            p.complexity = complexity(p.specialised, method="reflections")
+            p.complexity = complexity(p.specialised, method=method, null_draws=nodf_null)  # type: ignore[arg-type]
         emit(p.complexity_table(domains), fmt, title=f"knowledge complexity ({method})",
              notes=_notes(p, method=f"{method} (Hidalgo & Hausmann 2009); sign: ECI correlates positively with "
-                                    "diversity", dropped=p.dropped), limit=60)
+                                    "diversity", dropped=p.dropped, **complexity_notes(p)), limit=60)
 
     @app.command("performance")
     @friendly
@@ -188,7 +221,7 @@ def register(app: typer.Typer, friendly: Any) -> None:
                      taxonomy: str = TaxonomyOpt, framework: str = FrameworkOpt) -> None:
         """Research-driven cluster stars (size, specialisation LQ >= 2, focus)."""
         check_format(fmt)
-        p = compute(level, counting, measure, years, engine, db, taxonomy, framework)
+        p = compute(level, counting, measure, years, engine, db, taxonomy, framework=framework)
         table = p.stars[p.stars["stars"] >= min_stars]
         if region:
             table = table[table["region"] == p.check_region(region)]
@@ -218,14 +251,15 @@ def register_profile(app: typer.Typer, friendly: Any) -> None:
                     all_regions: bool = typer.Option(False, "--all", help="Write profiles of all regions and an index page."),
                     out: Path = typer.Option(Path("out"), "--out", help="Directory for --all (default: out/)."),
                     level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
-                    years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
+                    years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
+                    taxonomy: str = TaxonomyOpt, min_mass: float = MinMassOpt) -> None:
         """A region's research profile: where it stands, its strengths, related opportunities, its peers."""
         from rok.report.profile import load_shapes, region_page, write_profiles
 
         check_format(fmt)
         if not region and not all_regions:
             raise InputError("give a region code (e.g. rok profile DE21) or --all")
-        p = compute(level, counting, measure, years, engine, db)
+        p = compute(level, counting, measure, years, engine, db, taxonomy, min_mass)
         path = config.db_path(db)
         networks = None
         if all_regions or html:
@@ -267,12 +301,16 @@ def _profile_rows(p: Profiles, code: str) -> Any:
     spec = p.specialisation_table()
     for r in spec[spec["region"] == code].sort_values("rca", ascending=False).itertuples():
         rows.append(("specialisation (RCA)", str(r.domain), float(r.rca)))
-    if code in p.complexity.eci.index:
+    if code in p.complexity.eci.index and not p.advice:
         rows.append(("complexity", "ECI", float(p.complexity.eci[code])))
     for r in p.stars[(p.stars["region"] == code) & (p.stars["stars"] > 0)].itertuples():
         rows.append(("cluster stars", str(r.domain), f"{r.stars} ({r.which})"))
-    for r in p.quadrant[p.quadrant["region"] == code].itertuples():
-        rows.append(("related opportunities", str(r.domain), f"{r.quadrant}; density {r.density:.1f}, PCI {r.pci:.2f}"))
+    if p.advice:
+        rows.append(("related opportunities", "not offered", p.advice))
+    else:
+        for r in p.quadrant[p.quadrant["region"] == code].itertuples():
+            rows.append(("related opportunities", str(r.domain),
+                         f"{r.quadrant}; density {r.density:.1f}, PCI {r.pci:.2f}"))
     if p.features is not None and code in p.features.index:
         for r in p.peers_of(code, k=5).itertuples():
             rows.append(("peer regions", f"{r.rank}", f"{r.peer} {r.name} (distance {r.distance:.2f})"))

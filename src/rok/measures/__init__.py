@@ -24,7 +24,8 @@ from rok.measures.networks import (
     region_edges_expr,
     region_nodes,
 )
-from rok.measures.selection import COUNTINGS, LEVELS, MEASURES, Selection
+from rok.measures.selection import COUNTINGS, LEVELS, MEASURES, MIN_MASS, Selection
+from rok.measures.taxonomies import advice_note, default_selection, default_taxonomy, taxonomy_kind
 
 __all__ = [
     "ACTOR_TYPES",
@@ -33,6 +34,7 @@ __all__ = [
     "ENGINES",
     "LEVELS",
     "MEASURES",
+    "MIN_MASS",
     "Engine",
     "Selection",
     "activity",
@@ -50,4 +52,8 @@ __all__ = [
     "region_edges",
     "region_edges_expr",
     "region_nodes",
+    "advice_note",
+    "default_selection",
+    "default_taxonomy",
+    "taxonomy_kind",
 ]

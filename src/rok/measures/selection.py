@@ -28,16 +28,19 @@ the choice of an appropriate counting method. *Journal of Informetrics*, 9(4), 8
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ibis
 
 from rok.errors import InputError
 from rok.measures.engine import Engine
 
-__all__ = ["LEVELS", "MEASURES", "COUNTINGS", "Selection", "participation_rows"]
+__all__ = ["LEVELS", "MEASURES", "COUNTINGS", "MIN_MASS", "Selection", "participation_rows"]
 
 LEVELS = (1, 2, 3)
+#: Default minimum mass of a specialisation: participations (full count) a region needs in a
+#: domain before it can count as specialised there (see ``rok.analysis.specialisation``).
+MIN_MASS = 5.0
 MEASURES = ("participations", "funding")
 COUNTINGS = ("full", "fractional")
 
@@ -59,7 +62,17 @@ class Selection:
         Inclusive window ``(from, to)`` on the projects' start year; ``None`` keeps all
         projects (also those without a start year, which a window excludes).
     taxonomy
-        The domain taxonomy of ``project_domains`` (default ``"h2020-part"``).
+        The domain taxonomy of ``project_domains``. A bare ``Selection()`` counts
+        ``"h2020-part"``; the profiles, the CLI and the reports start from
+        :func:`rok.measures.taxonomies.default_selection`, which picks the best loaded
+        knowledge taxonomy with placed participations (EuroSciVoc) and otherwise falls back
+        to a programme taxonomy, saying so in ``taxonomy_note``.
+    min_mass
+        Participations (full count) a region needs in a domain before it can count as
+        specialised there (default :data:`MIN_MASS`, 5; 0 for Balassa's rule alone).
+    taxonomy_note
+        Why this taxonomy was chosen, when it was chosen for the user; stated by
+        :meth:`describe`.
     framework
         ``"FP7"``, ``"H2020"`` or ``"HORIZON"`` (any case) keeps that programme's projects;
         ``None`` keeps all. A framework without projects in the warehouse is an error.
@@ -71,6 +84,8 @@ class Selection:
     years: tuple[int, int] | None = None
     taxonomy: str = "h2020-part"
     framework: str | None = None
+    min_mass: float = MIN_MASS
+    taxonomy_note: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.level, bool) or self.level not in LEVELS:
@@ -85,6 +100,11 @@ class Selection:
             )
         if not isinstance(self.taxonomy, str) or not self.taxonomy:
             raise InputError("taxonomy must be a non-empty name", column="taxonomy", value=self.taxonomy)
+        if isinstance(self.min_mass, bool) or not isinstance(self.min_mass, int | float) or not (
+            0 <= self.min_mass < float("inf")
+        ):
+            raise InputError("min_mass must be a non-negative number of participations", column="min_mass",
+                             value=self.min_mass)
         if self.years is not None:
             object.__setattr__(self, "years", _window(self.years))
         if self.framework is not None:
@@ -96,8 +116,10 @@ class Selection:
             "EC funding (EUR)" if self.measure == "funding" else f"participations, {self.counting} counting"
         )
         period = f"start years {self.years[0]}-{self.years[1]}" if self.years else "all years"
+        note = f" ({self.taxonomy_note})" if self.taxonomy_note else ""
+        mass = f", specialised with >= {self.min_mass:g} participations (full count)" if self.min_mass else ""
         programme = f", framework {self.framework}" if self.framework else ""
-        return f"NUTS {self.level}, {what}, {period}, taxonomy {self.taxonomy}{programme}"
+        return f"NUTS {self.level}, {what}, {period}, taxonomy {self.taxonomy}{note}{mass}{programme}"
 
 
 def participation_rows(engine: Engine, sel: Selection, *, placed_only: bool = True) -> ibis.Table:

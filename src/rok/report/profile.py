@@ -118,7 +118,7 @@ def _summary(p: Profiles, code: str, peers: pd.DataFrame) -> str:
         names = ", ".join(f"{escape(p.domain_name(d))} (RCA {r:.2f})" for d, r in list(zip(strong["domain"], strong["rca"], strict=True))[:4])
         parts.append(f"It is specialised in {len(strong)} of {p.activity.shape[1]} programme parts, most in {names}.")
     quad = p.quadrant[(p.quadrant["region"] == code) & (p.quadrant["quadrant"] == QUADRANTS[(True, True)])]
-    if len(quad):
+    if len(quad) and not p.advice:
         parts.append("Related opportunities of high complexity where it is not yet specialised: "
                      + ", ".join(escape(p.domain_name(d)) for d in quad["domain"].head(3)) + ".")
     if len(peers):
@@ -241,6 +241,8 @@ def _stars(p: Profiles, code: str) -> str:
 
 
 def _quadrant(p: Profiles, code: str) -> str:
+    if p.advice:  # an instrument taxonomy: no relatedness or complexity advice (rok.measures.taxonomies)
+        return f'<p class="note">{escape(p.advice)}</p>'
     own = p.quadrant[p.quadrant["region"] == code]
     if own.empty:
         return '<p class="note">No candidate programme parts (the region is specialised in all of them).</p>'
@@ -309,7 +311,7 @@ def index_page(p: Profiles, shapes: Mapping[str, BaseGeometry] | Mapping[str, st
                      "group": group or "n/a", "index": index,
                      "participations": mass["participations"] if mass is not None else math.nan,
                      "EC million EUR": (mass["ec_eur"] / 1e6) if mass is not None else math.nan,
-                     "ECI": p.complexity.eci.get(code, math.nan)})
+                     **({} if p.advice else {"ECI": p.complexity.eci.get(code, math.nan)})})
     table = _table(pd.DataFrame(rows), numeric=("index", "participations", "EC million EUR", "ECI"), digits=1)
     body = (f"<section><p class='lead'>Research profiles of {len(p.activity.index)} NUTS {p.selection.level} regions "
             "from Horizon 2020 participations and Eurostat regional statistics. Colours: performance groups after "

@@ -21,6 +21,7 @@ import pandas as pd
 
 from rok.errors import InputError, SourceError, located
 from rok.sources.batch import Batch, Reject, sha256_bytes, sha256_file
+from rok.sources.cordis_horizon import euroscivoc_tables
 from rok.sources.nutscodes import check_nuts_code
 from rok.sources.tabular import Col, RawTable, check_unique, convert, decode, parse_delimited
 from rok.timing import step
@@ -77,8 +78,10 @@ class _Reader:
         file, data = self.members[member]
         before = len(self.rejects)
         with step("read"):
-            raw = parse_delimited(decode(data, file), file, delimiter=";", required=required,
-                                  skip_bad_rows=self.skip, rejects=self.rejects)
+            text = decode(data, file)
+            head = text.split("\n", 1)[0]  # semicolons until 2023, commas in the Horizon Europe files since
+            raw = parse_delimited(text, file, delimiter=";" if head.count(";") >= head.count(",") else ",",
+                                  required=required, skip_bad_rows=self.skip, rejects=self.rejects)
         if one_of and not any(name in raw.header for name in one_of):
             raise InputError(f"missing required column {one_of[0]!r} (or {', '.join(map(repr, one_of[1:]))}); "
                              f"header has: {', '.join(raw.header)}", file=file, line=1, column=one_of[0])
@@ -200,40 +203,13 @@ def _latlon(value: str) -> tuple[float, float]:
     return lat, lon
 
 
-def _domains(frame: pd.DataFrame, framework: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """EuroSciVoc codes (with their ancestors, named from the path) and weighted project links."""
-    frame = frame.drop_duplicates(["grant_id", "code"])
-    names: dict[str, str | None] = {}
-    parents: dict[str, str | None] = {}
-    by_path = {str(p).strip("/"): c for c, p in zip(frame["code"], frame["path"], strict=True) if p}
-    for code, path, name in zip(frame["code"], frame["path"], frame["name"], strict=True):
-        steps = [s for s in code.strip("/").split("/") if s]
-        words = [w for w in str(path or "").strip("/").split("/") if w]
-        lead = "/" if code.startswith("/") else ""
-        if len(steps) > 1:
-            prefixes = [lead + "/".join(steps[: i + 1]) for i in range(len(steps))]
-            for i, prefix in enumerate(prefixes):
-                parents.setdefault(prefix, prefixes[i - 1] if i else None)
-                if len(words) == len(steps) and names.get(prefix) is None:
-                    names[prefix] = words[i]
-        else:
-            parents.setdefault(code, by_path.get("/".join(words[:-1])) if len(words) > 1 else None)
-        if name is not None:
-            names[code] = name
-    domains = pd.DataFrame({"taxonomy": _TAXONOMY, "code": list(parents), "name": [names.get(c) for c in parents],
-                            "parent": list(parents.values())})
-    count = frame.groupby("grant_id")["code"].transform("size")
-    links = pd.DataFrame({"project_id": framework + ":" + frame["grant_id"], "taxonomy": _TAXONOMY,
-                          "code": frame["code"], "weight": (1.0 / count).astype(float)}).reset_index(drop=True)
-    return domains, links
-
-
 def read_cordis_bulk(path: str | Path, *, framework: str | None = None, skip_bad_rows: bool = False) -> Batch:
     """Read a CORDIS bulk download (ZIP or directory) into a batch.
 
     Tables: ``projects``, ``participations``, ``organisation_sources`` and, when
     ``euroSciVoc.csv`` is present, ``domains`` and ``project_domains`` (taxonomy
-    ``euroscivoc``). ``framework`` (fp7, h2020, horizon) is detected from the file name or
+    ``euroscivoc`` at levels 1-3 and its roll-ups ``euroscivoc-1``, ``euroscivoc-2``:
+    :func:`rok.sources.cordis_horizon.euroscivoc_tables`). ``framework`` (fp7, h2020, horizon) is detected from the file name or
     the ``frameworkProgramme`` column when not given. Raises :class:`InputError` for bad
     data (in strict mode) and :class:`SourceError` for a damaged archive.
     """
@@ -287,8 +263,8 @@ def read_cordis_bulk(path: str | Path, *, framework: str | None = None, skip_bad
         projects["topic"] = projects["topic"].where(projects["topic"].notna(), projects["grant_id"].map(joined))
     if "euroscivoc.csv" in members:
         scivoc, _ = reader.typed(reader.parse("euroscivoc.csv", ["projectID", "euroSciVocCode"]), _SCIVOC)
-        tables["domains"], tables["project_domains"] = _domains(scivoc, fw)
-        replace["project_domains"] = f"taxonomy = '{_TAXONOMY}' AND project_id LIKE '{fw}:%'"
+        tables["domains"], tables["project_domains"] = euroscivoc_tables(scivoc, fw)
+        replace["project_domains"] = f"taxonomy LIKE '{_TAXONOMY}%' AND project_id LIKE '{fw}:%'"
 
     n_orgs = orgs.groupby("grant_id")["org_id"].nunique()
     start = pd.to_datetime(projects["start_date"])

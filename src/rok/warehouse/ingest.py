@@ -19,7 +19,17 @@ from pathlib import Path
 import pandas as pd
 
 from rok.errors import InputError
-from rok.sources import cordis_bulk, cordis_mirror, eurostat, lau, nuts, nuts_changes, table
+from rok.sources import (
+    cordis_bulk,
+    cordis_horizon,
+    cordis_mirror,
+    cordis_themes,
+    eurostat,
+    lau,
+    nuts,
+    nuts_changes,
+    table,
+)
 from rok.sources.batch import Batch
 from rok.sources.gazetteer import Gazetteer
 from rok.timing import step
@@ -27,6 +37,7 @@ from rok.warehouse.correspondence import harmonise_indicators
 from rok.warehouse.placement import build_organisations
 from rok.warehouse.project_identity import unify_projects
 from rok.warehouse.store import LoadResult, Warehouse
+from rok.warehouse.taxonomies import record_taxonomies
 
 __all__ = [
     "MIRROR_FILES",
@@ -52,6 +63,8 @@ MIRROR_FILES: list[tuple[str, Reader]] = [
     ("lau/lau_2019_nuts_2016.csv.gz", lau.read_lau),
     ("cordis/h2020/participations.csv.gz", cordis_mirror.read_h2020_participations),
     ("cordis/h2020/programme_parts.csv.gz", cordis_mirror.read_h2020_programme_parts),
+    ("cordis/h2020/programme_parts.csv.gz", cordis_themes.read_h2020_themes),
+    ("cordis/horizon", cordis_horizon.read_horizon_projects),
     ("cordis/h2020/organisations_2017.csv.gz", cordis_mirror.read_h2020_organisations),
     ("cordis/fp7/organisations_address.csv.gz", cordis_mirror.read_fp7_addresses),
     ("cordis/reference/cordisref-H2020programmes.csv", cordis_mirror.read_reference),
@@ -114,6 +127,7 @@ def _ingest_mirror(wh: Warehouse, mirror: Path, *, force: bool, skip_bad_rows: b
         progress("loaded", len(MIRROR_FILES), len(MIRROR_FILES))
     if not all(load.skipped for load in loads) or not wh.scalar("SELECT count(*) FROM organisations"):
         refresh(wh, gazetteer=gazetteer, progress=progress)
+    record_taxonomies(wh)
     return IngestReport(loads, missing)
 
 
@@ -188,6 +202,7 @@ def refresh(wh: Warehouse, *, organisations: bool = True, indicators: bool = Tru
 
 def _refresh(wh: Warehouse, *, organisations: bool, indicators: bool, gazetteer: Gazetteer | None,
              postcodes: pd.DataFrame | None, progress: Progress | None) -> None:
+    record_taxonomies(wh)
     if organisations:
         unify_projects(wh)
     has_2021 = bool(wh.scalar("SELECT count(*) FROM regions WHERE nuts_version = 2021"))

@@ -86,7 +86,18 @@ _V_NUTS_HISTORY = [
         org_id VARCHAR PRIMARY KEY, nuts3 VARCHAR NOT NULL, why VARCHAR NOT NULL, created TIMESTAMP)""",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1, _V_NUTS_HISTORY]
+#: Taxonomies of ``domains`` with their kind (``instrument``: funding programme lines;
+#: ``knowledge``: fields of knowledge), and the topics (calls) of projects.
+_TAXONOMIES = [
+    """CREATE TABLE IF NOT EXISTS taxonomies (
+        taxonomy VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL CHECK (kind IN ('instrument', 'knowledge')),
+        name VARCHAR, levels INTEGER, note VARCHAR, load_id BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS topics (
+        project_id VARCHAR, topic VARCHAR, title VARCHAR, call_year INTEGER, load_id BIGINT,
+        PRIMARY KEY (project_id, topic))""",
+]
+
+MIGRATIONS: list[list[str]] = [_V1, _V_NUTS_HISTORY, _TAXONOMIES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Tables holding data (as opposed to provenance), in load order.
@@ -99,6 +110,8 @@ DATA_TABLES = (
     "participations",
     "domains",
     "project_domains",
+    "taxonomies",
+    "topics",
     "reference",
     "indicators",
     "nuts_correspondence",
