@@ -196,7 +196,7 @@ class Profiles:
         if name in ADVICE and self.kind == "instrument":
             return False, self.advice_note or _note(self.selection.taxonomy)
         if name in ("performance", "peers") and self.selection.level != 2:
-            return False, f"{_label(name)} is computed for NUTS 2 regions only (the Eurostat indicators are NUTS 2)"
+            return False, f"{_label(name)}: computed for NUTS 2 regions only (the Eurostat indicators are NUTS 2)"
         try:
             self.get({"clusters": "stars", "peers": "features", "relatedness": "proximity"}.get(name, name))
         except RokError as exc:
