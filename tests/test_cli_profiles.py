@@ -145,3 +145,105 @@ def test_profile_renders_in_a_real_browser(site, tmp_path):
     assert shot.exists() and shot.stat().st_size > 50_000  # a page with pictures, not a blank one
     index_dom = _headless("--dump-dom", (site / "index.html").as_uri(), user_dir=tmp_path / "c").stdout
     assert index_dom.count('href="') > 300
+
+
+# -- failures stay local; unexpected errors are one line and a log file ---------------------------
+
+
+def _one_line_with_log(result) -> Path:  # type: ignore[no-untyped-def]
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: unexpected"), result.stderr
+    log = Path(re.search(r"traceback in (\S+)\)$", lines[0]).group(1))  # type: ignore[union-attr]
+    assert log.is_file() and "Traceback (most recent call last)" in log.read_text(encoding="utf-8")
+    return log
+
+
+def test_a_failing_analysis_fails_only_where_it_is_needed(mirror_db, monkeypatch):
+    import numpy as np
+
+    import rok.analysis.profiles as profiles
+
+    def singular(*args, **kwargs):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    monkeypatch.setattr(profiles, "complexity", singular)
+    monkeypatch.setattr(profiles, "cluster_stars", lambda x: pd_frame_error())
+    log = _one_line_with_log(rok("complexity", "--db", mirror_db))
+    assert "LinAlgError: Singular matrix" in log.read_text(encoding="utf-8")
+    assert "command: " in log.read_text(encoding="utf-8")
+    _one_line_with_log(rok("clusters", "--db", mirror_db))
+    for command in (["specialisation"], ["performance"], ["peers", "DE21"]):
+        assert rok(*command, "--format", "json", "--db", mirror_db).exit_code == 0
+    result = rok("profile", "DE21", "--format", "json", "--db", mirror_db)
+    assert result.exit_code == 0, result.output
+    rows = {(r["section"], r["item"]): r["value"] for r in json.loads(result.stdout)["rows"]}
+    assert rows[("cluster stars", "not available")] == "cluster stars failed: KeyError: 'stars'"
+    assert ("specialisation (RCA)", "SC1") in rows and ("peer regions", "1") in rows
+    # on a knowledge taxonomy the complexity gap is its failure, and the quadrant's (it needs the PCI)
+    monkeypatch.setattr(profiles, "_kind_from_table", lambda db, taxonomy: "knowledge")
+    rows = {(r["section"], r["item"]): r["value"] for r in json.loads(
+        rok("profile", "DE21", "--format", "json", "--db", mirror_db).stdout)["rows"]}
+    assert rows[("complexity", "not available")] == "complexity failed: LinAlgError: Singular matrix"
+    assert "Singular matrix" in rows[("related opportunities", "not available")]
+
+
+def pd_frame_error():  # type: ignore[no-untyped-def]
+    """A pandas error as an analysis would raise it: a missing column."""
+    import pandas as pd
+
+    return pd.DataFrame({"x": [1]})["stars"]
+
+
+def test_a_rok_error_in_an_analysis_is_a_clear_message_and_a_gap(mirror_db, monkeypatch):
+    import rok.analysis.profiles as profiles
+    from rok.errors import InputError
+
+    def no_indicators(*args, **kwargs):
+        raise InputError("no indicator has values for 2 regions or more")
+
+    monkeypatch.setattr(profiles, "performance_index", no_indicators)
+    message = clean_failure(rok("performance", "--db", mirror_db))
+    assert message.startswith("error: performance is not available for NUTS 2, participations")
+    assert "no indicator has values" in message
+    rows = json.loads(rok("profile", "DE21", "--format", "json", "--db", mirror_db).stdout)["rows"]
+    gap = [r for r in rows if r["section"] == "performance"]
+    assert len(gap) == 1 and gap[0]["item"] == "not available" and "no indicator has values" in gap[0]["value"]
+
+
+def test_instrument_taxonomy_is_not_advice(mirror_db):
+    rows = json.loads(rok("profile", "DE21", "--format", "json", "--db", mirror_db).stdout)["rows"]
+    gaps = {r["section"]: r["value"] for r in rows if r["item"] == "not available"}
+    assert set(gaps) == {"complexity", "related opportunities"}
+    assert all("h2020-part classifies funding instruments" in v for v in gaps.values())
+    doc = json.loads(rok("density", "--format", "json", "--db", mirror_db).stdout)
+    assert doc["rows"] and "not offered as advice" in doc["notes"]["not advice"]
+
+
+def test_taxonomy_kind_from_the_taxonomies_table(tmp_path):
+    from rok.analysis.profiles import taxonomy_advice
+    from rok.warehouse import Warehouse
+
+    path = tmp_path / "w.duckdb"
+    Warehouse(path).close()
+    assert taxonomy_advice(path, "h2020-part")[0] == "instrument"  # no table: the programme parts
+    assert taxonomy_advice(path, "euroscivoc") == ("knowledge", None)
+    with Warehouse(path) as wh:
+        wh.con.execute("CREATE TABLE IF NOT EXISTS taxonomies (taxonomy VARCHAR, kind VARCHAR, name VARCHAR, "
+                       "levels INTEGER, note VARCHAR, load_id BIGINT)")
+        wh.con.execute("INSERT INTO taxonomies VALUES ('h2020-part', 'knowledge', 'x', 1, NULL, NULL), "
+                       "('grants', 'instrument', 'y', 1, NULL, NULL)")
+    assert taxonomy_advice(path, "h2020-part") == ("knowledge", None)
+    kind, note = taxonomy_advice(path, "grants")
+    assert kind == "instrument" and note and "grants classifies funding instruments" in note
+
+
+def test_unexpected_error_outside_analyses(monkeypatch, tmp_path):
+    import rok.cli.analysis as analysis
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(analysis, "compute", broken)
+    log = _one_line_with_log(rok("specialisation", "--db", tmp_path / "x.duckdb"))
+    assert log.parent.name == "logs" and "ZeroDivisionError" in log.read_text(encoding="utf-8")

@@ -411,6 +411,6 @@ class Profiles:
 
 
 def _label(name: str) -> str:
-    return {"critical_mass": "critical mass", "stars": "cluster stars", "proximity": "relatedness",
+    return {"critical_mass": "critical mass", "stars": "cluster stars", "clusters": "cluster stars", "proximity": "relatedness",
             "specialised": "specialisation", "rca": "specialisation", "quadrant": "the policy quadrant",
             "features": "peer regions", "peers": "peer regions"}.get(name, name)
