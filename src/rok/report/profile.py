@@ -115,7 +115,8 @@ def _summary(p: Profiles, code: str, peers: pd.DataFrame) -> str:
     if len(strong):
         names = ", ".join(f"{escape(p.domain_name(d))} (RCA {r:.2f})" for d, r in list(zip(strong["domain"], strong["rca"], strict=True))[:4])
         parts.append(f"It is specialised in {len(strong)} of {p.activity.shape[1]} programme parts, most in {names}.")
-    quad = p.quadrant[(p.quadrant["region"] == code) & (p.quadrant["quadrant"] == QUADRANTS[(True, True)])]
+    quad = (p.quadrant[(p.quadrant["region"] == code) & (p.quadrant["quadrant"] == QUADRANTS[(True, True)])]
+            if p.available("quadrant")[0] else pd.DataFrame(columns=["domain"]))
     if len(quad):
         parts.append("Related opportunities of high complexity where it is not yet specialised: "
                      + ", ".join(escape(p.domain_name(d)) for d in quad["domain"].head(3)) + ".")
@@ -220,6 +221,8 @@ def _performance_bars(p: Profiles, code: str) -> str:
 
 
 def _stars(p: Profiles, code: str) -> str:
+    if not (ok := p.available("clusters"))[0]:
+        return f'<p class="note">Not available: {escape(ok[1])}</p>'
     own = p.stars[(p.stars["region"] == code) & (p.stars["stars"] > 0)]
     if own.empty:
         return '<p class="note">No programme part earns a cluster star here.</p>'
@@ -236,6 +239,8 @@ def _stars(p: Profiles, code: str) -> str:
 
 
 def _quadrant(p: Profiles, code: str) -> str:
+    if not (ok := p.available("quadrant"))[0]:
+        return f'<p class="note">Not available: {escape(ok[1])}</p>'
     own = p.quadrant[p.quadrant["region"] == code]
     if own.empty:
         return '<p class="note">No candidate programme parts (the region is specialised in all of them).</p>'
@@ -297,6 +302,7 @@ def index_page(p: Profiles, shapes: Mapping[str, BaseGeometry] | Mapping[str, st
     the_map = europe_map(shapes, colours, names={c: p.region_name(c) for c in shapes},
                          links={c: f"{c}.html" for c in p.activity.index}, width=900, title="research performance groups")
     rows = []
+    eci = p.complexity.eci if p.available("complexity")[0] else pd.Series(dtype=float)
     for code in p.activity.index:
         group, index = _group(p, code)
         mass = p.critical_mass.loc[code] if code in p.critical_mass.index else None
@@ -304,7 +310,7 @@ def index_page(p: Profiles, shapes: Mapping[str, BaseGeometry] | Mapping[str, st
                      "group": group or "n/a", "index": index,
                      "participations": mass["participations"] if mass is not None else math.nan,
                      "EC million EUR": (mass["ec_eur"] / 1e6) if mass is not None else math.nan,
-                     "ECI": p.complexity.eci.get(code, math.nan)})
+                     "ECI": eci.get(code, math.nan)})
     table = _table(pd.DataFrame(rows), numeric=("index", "participations", "EC million EUR", "ECI"), digits=1)
     body = (f"<section><p class='lead'>Research profiles of {len(p.activity.index)} NUTS {p.selection.level} regions "
             "from Horizon 2020 participations and Eurostat regional statistics. Colours: performance groups after "

@@ -64,7 +64,13 @@ class Warehouse:
         current = self.schema_version()
         if current == SCHEMA_VERSION:
             return
+        known = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_info'"
+        ).fetchone()
         self.con.close()
+        if not known or not known[0]:
+            raise SchemaError(f"{self.path} is not a rok warehouse (no schema_info table); "
+                              "run `rok ingest mirror` to build one")
         if current > SCHEMA_VERSION:
             raise SchemaError(f"warehouse {self.path} has schema version {current}, newer than this rok "
                               f"({SCHEMA_VERSION}); upgrade rok")
