@@ -36,7 +36,8 @@ SPARK_SUBSET = [(1, "full", "funding", WINDOW), (2, "fractional", "participation
 
 def _id(combo: tuple[int, str, str, tuple[int, int] | None]) -> str:
     level, counting, measure, years = combo
-    return f"nuts{level}-{counting}-{measure}-{'all' if years is None else '%d-%d' % years}"
+    period = "all" if years is None else f"{years[0]}-{years[1]}"
+    return f"nuts{level}-{counting}-{measure}-{period}"
 
 
 def _selection(combo: tuple[int, str, str, tuple[int, int] | None]) -> Selection:
