@@ -72,12 +72,12 @@ class AnalysisError(RokError, RuntimeError):
 def taxonomy_advice(db: str | Path | None, taxonomy: str, engine: Engine | None = None) -> tuple[str, str | None]:
     """The kind of ``taxonomy`` (``"instrument"`` or ``"knowledge"``) and, for instruments, the note.
 
-    Uses ``rok.measures.taxonomy_kind`` and ``advice_note`` where they exist; otherwise reads
-    the ``taxonomies`` table of the warehouse ``db`` (column ``kind``) when it has one, and
-    else treats ``h2020-part`` (the programme parts) as an instrument taxonomy.
+    Uses ``rok.measures.taxonomies.taxonomy_kind`` and ``advice_note`` where they exist;
+    otherwise reads the ``taxonomies`` table of the warehouse ``db`` (column ``kind``) when it
+    has one, and else treats ``h2020-part`` (the programme parts) as an instrument taxonomy.
     """
     try:
-        from rok.measures import advice_note, taxonomy_kind  # type: ignore[attr-defined]
+        from rok.measures.taxonomies import advice_note, taxonomy_kind  # type: ignore[import-not-found]
     except ImportError:
         kind = _kind_from_table(db, taxonomy)
         return kind, (_note(taxonomy) if kind == "instrument" else None)
@@ -108,12 +108,13 @@ class Profiles:
 
     def __init__(self, selection: Selection, engine: str, activity: pd.DataFrame, actors: pd.DataFrame,
                  indicators: pd.DataFrame, region_table: pd.DataFrame, domain_table: pd.DataFrame,
-                 coverage: Mapping[str, Any], *, kind: str = "knowledge", advice_note: str | None = None,
+                 coverage: Mapping[str, Any], *, kind: str = "knowledge", advice: str | None = None,
                  seconds: dict[str, float] | None = None) -> None:
         self.selection, self.engine, self.coverage = selection, engine, coverage
         self.actors = actors  # long: region, activity_type, participations, organisations, funding, share
         self.indicators, self.region_table = indicators, region_table
-        self.kind, self.advice_note = kind, advice_note
+        self.kind = kind  # of the taxonomy: "knowledge" or "instrument"
+        self.advice = advice  # why relatedness, density, complexity and the quadrant are not advice, if not
         self.seconds: dict[str, float] = dict(seconds or {})
         self.notes: list[str] = []
         self._dropped: dict[str, list[str]] = {}
@@ -139,7 +140,7 @@ class Profiles:
         kind, note = taxonomy_advice(getattr(engine, "db", None), sel.taxonomy, engine)
         seconds = {"measures": time.perf_counter() - start}
         return cls(sel, engine.name, x, full, indicators, region_table, domain_table, cov, kind=kind,
-                   advice_note=note, seconds=seconds)
+                   advice=note, seconds=seconds)
 
     def _nonempty(self, x: pd.DataFrame) -> pd.DataFrame:
         """``x`` without regions and domains whose total is 0 (listed in ``dropped`` and ``notes``)."""
@@ -194,7 +195,7 @@ class Profiles:
         if name not in ANALYSES:
             raise InputError(f"unknown analysis; expected one of {', '.join(ANALYSES)}", value=name)
         if name in ADVICE and self.kind == "instrument":
-            return False, self.advice_note or _note(self.selection.taxonomy)
+            return False, self.advice or _note(self.selection.taxonomy)
         if name in ("performance", "peers") and self.selection.level != 2:
             return False, f"{_label(name)}: computed for NUTS 2 regions only (the Eurostat indicators are NUTS 2)"
         try:
@@ -207,7 +208,7 @@ class Profiles:
 
     def caveat(self, name: str) -> str | None:
         """The advice note when ``name`` is an :data:`ADVICE` analysis on an instrument taxonomy."""
-        return (self.advice_note or _note(self.selection.taxonomy)) if name in ADVICE and self.kind == "instrument" else None
+        return (self.advice or _note(self.selection.taxonomy)) if name in ADVICE and self.kind == "instrument" else None
 
     def _builders(self) -> dict[str, Callable[..., Any]]:
         return {"rca": lambda: rca(self.activity), "specialised": self._specialised,
