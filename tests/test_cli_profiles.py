@@ -199,7 +199,7 @@ def pd_frame_error():  # type: ignore[no-untyped-def]
     return pd.DataFrame({"x": [1]})["stars"]
 
 
-def test_a_rok_error_in_an_analysis_is_a_clear_message_and_a_gap(mirror_db, monkeypatch):
+def test_a_rok_error_in_an_analysis_is_a_clear_message_and_a_gap(mirror_db, monkeypatch, tmp_path):
     import rok.analysis.profiles as profiles
     from rok.errors import InputError
 
@@ -213,6 +213,9 @@ def test_a_rok_error_in_an_analysis_is_a_clear_message_and_a_gap(mirror_db, monk
     rows = json.loads(rok("profile", "DE21", "--format", "json", "--db", mirror_db).stdout)["rows"]
     gap = [r for r in rows if r["section"] == "performance"]
     assert len(gap) == 1 and gap[0]["item"] == "not available" and "no indicator has values" in gap[0]["value"]
+    page = tmp_path / "de21.html"
+    assert rok("profile", "DE21", "--html", page, "--db", mirror_db).exit_code == 0
+    assert "Performance index not available: performance is not available" in page.read_text(encoding="utf-8")
 
 
 def test_instrument_taxonomy_is_not_advice(mirror_db):
