@@ -139,8 +139,8 @@ def test_profile_renders_in_a_real_browser(site, tmp_path):
     assert "Oberbayern: research profile" in dom
     assert dom.count("<path") > 300          # the map of Europe's NUTS 2 regions
     assert dom.count("<rect") > 17           # the specialisation bars
-    # the mirror counts in programme parts (an instrument taxonomy): no policy quadrant, its reason instead
-    assert dom.count("<circle") == 0 and "not offered as advice" in dom
+    # the policy quadrant is not offered on the programme parts (funding instruments): a stated gap
+    assert "Not available: " in dom and "(h2020-part) classify funding instruments" in dom
     shot = tmp_path / "de21.png"
     _headless("--window-size=1280,2000", f"--screenshot={shot}", (site / "DE21.html").as_uri(), user_dir=tmp_path / "b")
     assert shot.exists() and shot.stat().st_size > 50_000  # a page with pictures, not a blank one
@@ -166,5 +166,93 @@ def test_complexity_states_its_diagnostics_and_the_taxonomy_gate(mirror_db):
 def test_profile_gates_advice_on_an_instrument_taxonomy(mirror_db):
     result = rok("profile", "DE21", "--format", "csv", "--db", mirror_db)
     assert result.exit_code == 0, result.output
-    assert "related opportunities,not offered," in result.stdout
+    assert "related opportunities,not available," in result.stdout
     assert "high risk" not in result.stdout and "low risk" not in result.stdout
+# -- failures stay local; unexpected errors are one line and a log file ---------------------------
+
+
+def _one_line_with_log(result) -> Path:  # type: ignore[no-untyped-def]
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: unexpected"), result.stderr
+    log = Path(re.search(r"traceback in (\S+)\)$", lines[0]).group(1))  # type: ignore[union-attr]
+    assert log.is_file() and "Traceback (most recent call last)" in log.read_text(encoding="utf-8")
+    return log
+
+
+def test_a_failing_analysis_fails_only_where_it_is_needed(mirror_db, monkeypatch, tmp_path):
+    import numpy as np
+
+    import rok.analysis.profiles as profiles
+
+    def singular(*args, **kwargs):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    monkeypatch.setattr(profiles, "complexity", singular)
+    monkeypatch.setattr(profiles, "cluster_stars", lambda x: pd_frame_error())
+    log = _one_line_with_log(rok("complexity", "--db", mirror_db))
+    assert "LinAlgError: Singular matrix" in log.read_text(encoding="utf-8")
+    assert "command: " in log.read_text(encoding="utf-8")
+    _one_line_with_log(rok("clusters", "--db", mirror_db))
+    for command in (["specialisation"], ["performance"], ["peers", "DE21"]):
+        assert rok(*command, "--format", "json", "--db", mirror_db).exit_code == 0
+    result = rok("profile", "DE21", "--format", "json", "--db", mirror_db)
+    assert result.exit_code == 0, result.output
+    rows = {(r["section"], r["item"]): r["value"] for r in json.loads(result.stdout)["rows"]}
+    assert rows[("cluster stars", "not available")] == "cluster stars failed: KeyError: 'stars'"
+    assert ("specialisation (RCA)", "SC1") in rows and ("peer regions", "1") in rows
+    page = tmp_path / "de21.html"
+    assert rok("profile", "DE21", "--html", page, "--db", mirror_db).exit_code == 0
+    assert "Not available: cluster stars failed: KeyError" in page.read_text(encoding="utf-8")
+    # on a knowledge taxonomy the complexity gap is its failure, and the quadrant's (it needs the PCI)
+    monkeypatch.setattr(profiles, "taxonomy_kind", lambda engine, taxonomy: "knowledge")
+    rows = {(r["section"], r["item"]): r["value"] for r in json.loads(
+        rok("profile", "DE21", "--format", "json", "--db", mirror_db).stdout)["rows"]}
+    assert rows[("complexity", "not available")] == "complexity failed: LinAlgError: Singular matrix"
+    assert "Singular matrix" in rows[("related opportunities", "not available")]
+
+
+def pd_frame_error():  # type: ignore[no-untyped-def]
+    """A pandas error as an analysis would raise it: a missing column."""
+    import pandas as pd
+
+    return pd.DataFrame({"x": [1]})["stars"]
+
+
+def test_a_rok_error_in_an_analysis_is_a_clear_message_and_a_gap(mirror_db, monkeypatch, tmp_path):
+    import rok.analysis.profiles as profiles
+    from rok.errors import InputError
+
+    def no_indicators(*args, **kwargs):
+        raise InputError("no indicator has values for 2 regions or more")
+
+    monkeypatch.setattr(profiles, "performance_index", no_indicators)
+    message = clean_failure(rok("performance", "--db", mirror_db))
+    assert message.startswith("error: performance is not available for NUTS 2, participations")
+    assert "no indicator has values" in message
+    rows = json.loads(rok("profile", "DE21", "--format", "json", "--db", mirror_db).stdout)["rows"]
+    gap = [r for r in rows if r["section"] == "performance"]
+    assert len(gap) == 1 and gap[0]["item"] == "not available" and "no indicator has values" in gap[0]["value"]
+    page = tmp_path / "de21.html"
+    assert rok("profile", "DE21", "--html", page, "--db", mirror_db).exit_code == 0
+    assert "Performance index not available: performance is not available" in page.read_text(encoding="utf-8")
+
+
+def test_instrument_taxonomy_is_not_advice(mirror_db):
+    rows = json.loads(rok("profile", "DE21", "--format", "json", "--db", mirror_db).stdout)["rows"]
+    gaps = {r["section"]: r["value"] for r in rows if r["item"] == "not available"}
+    assert set(gaps) == {"complexity", "related opportunities"}
+    assert all("(h2020-part) classify funding instruments" in v for v in gaps.values())
+    doc = json.loads(rok("density", "--format", "json", "--db", mirror_db).stdout)
+    assert doc["rows"] and "not offered as advice" in doc["notes"]["not advice"]
+
+
+def test_unexpected_error_outside_analyses(monkeypatch, tmp_path):
+    import rok.cli.analysis as analysis
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(analysis, "compute", broken)
+    log = _one_line_with_log(rok("specialisation", "--db", tmp_path / "x.duckdb"))
+    assert log.parent.name == "logs" and "ZeroDivisionError" in log.read_text(encoding="utf-8")

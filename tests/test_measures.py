@@ -29,7 +29,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from rok.errors import EngineError, InputError
+from rok.errors import EngineError, InputError, SchemaError
 from rok.measures import (
     Engine,
     Selection,
@@ -171,6 +171,16 @@ def test_funding_level2_same_under_both_countings(engine: Engine) -> None:
         assert cells(activity(engine, Selection(measure="funding", counting=counting))) == exactly(expected)
 
 
+def test_funding_keeps_a_region_with_participations_but_no_money(engine: Engine) -> None:
+    # FR102 (C2) takes part in P3 (LEIT) with an unknown EC contribution: a cell of value 0, kept, so
+    # that the analyses can leave the region out by name instead of never seeing it
+    sel = Selection(level=3, measure="funding")
+    got = cells(activity(engine, sel))
+    assert got[("FR102", "LEIT")] == 0.0
+    matrix = activity_matrix(engine, sel)
+    assert matrix.loc["FR102"].sum() == 0.0 and (matrix.drop(index="FR102").sum(axis=1) > 0).all()
+
+
 def test_levels_follow_the_organisations_codes(engine: Engine) -> None:
     level3 = cells(activity(engine, Selection(level=3, counting="full")))
     # B2 has no NUTS 3 code: DE212 keeps only B1's P1
@@ -292,11 +302,8 @@ def test_unknown_engine_and_missing_warehouse(tiny_db: Path, tmp_path: Path) -> 
     ):
         open_engine("duckdb", tmp_path / "absent.duckdb")
     duckdb.connect(str(tmp_path / "other.duckdb")).close()  # a DuckDB file, but not a warehouse
-    with (
-        open_engine("duckdb", tmp_path / "other.duckdb") as other,
-        pytest.raises(InputError, match=r"other\.duckdb: not a rok warehouse \(no table participations\)"),
-    ):
-        activity(other)
+    with pytest.raises(SchemaError, match=r"other\.duckdb is not a rok warehouse \(no schema_info table\)"):
+        open_engine("duckdb", tmp_path / "other.duckdb")
 
 
 def test_spark_missing_gives_install_hint(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:

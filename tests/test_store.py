@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 import pytest
@@ -89,3 +94,72 @@ def test_nested_transactions_commit_or_roll_back_as_one():
     with wh.transaction():
         wh.write(_batch([("a", 1.0)]))
     assert wh.scalar("SELECT count(*) FROM projects") == 1 and wh.scalar("SELECT count(*) FROM loads") == 1
+def test_read_only_open_migrates_nothing_and_says_what_to_run(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with Warehouse(path) as wh:
+        wh.con.execute("UPDATE schema_info SET value = ? WHERE key = 'version'", [str(SCHEMA_VERSION - 1)])
+    with pytest.raises(SchemaError, match=r"older than this rok .*run `rok migrate`"):
+        Warehouse(path, read_only=True)
+    with duckdb.connect(str(path), read_only=True) as con:  # unchanged
+        assert con.execute("SELECT value FROM schema_info").fetchone() == (str(SCHEMA_VERSION - 1),)
+    with pytest.raises(SchemaError, match="no warehouse at"):
+        Warehouse(tmp_path / "absent.duckdb", read_only=True)
+    assert not (tmp_path / "absent.duckdb").exists()
+
+
+def test_read_only_warehouse_refuses_writes(tmp_path):
+    path = tmp_path / "w.duckdb"
+    Warehouse(path).close()
+    with Warehouse(path, read_only=True) as wh:
+        assert wh.schema_version() == SCHEMA_VERSION and wh.read_only
+        with pytest.raises(duckdb.Error, match="read-only"):
+            wh.con.execute("CREATE TABLE x (a INTEGER)")
+
+
+_HOLD = """
+import sys
+from rok.warehouse import Warehouse
+wh = Warehouse(sys.argv[1], read_only=sys.argv[2] == "ro")
+print("open", flush=True)
+sys.stdin.read()  # hold the warehouse open until the test closes stdin
+wh.close()
+"""
+
+
+def _rok(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", "from rok.cli.main import main; main()", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def _holder(path: Path, mode: str) -> subprocess.Popen[str]:
+    proc = subprocess.Popen([sys.executable, "-c", _HOLD, str(path), mode], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "open"
+    return proc
+
+
+def test_status_reads_while_another_process_reads(tmp_path):
+    path = tmp_path / "w.duckdb"
+    Warehouse(path).close()
+    reader = _holder(path, "ro")
+    try:
+        result = _rok("status", "--db", str(path), "--format", "json")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["schema_version"] == SCHEMA_VERSION
+        again = _rok("status", "--db", str(path), "--format", "json")  # a second reader beside the first
+        assert again.returncode == 0, again.stderr
+    finally:
+        reader.communicate("", timeout=60)
+    assert reader.returncode == 0
+
+
+def test_status_beside_a_writer_is_a_clear_error(tmp_path):
+    path = tmp_path / "w.duckdb"
+    Warehouse(path).close()
+    writer = _holder(path, "rw")
+    try:
+        result = _rok("status", "--db", str(path))
+    finally:
+        writer.communicate("", timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: cannot open warehouse") and "Traceback" not in result.stderr

@@ -50,7 +50,9 @@ def cluster_stars(activity: pd.DataFrame, *, top: float = 0.10, lq_threshold: fl
 
     - size: ``size_share[r,d] = x[r,d] / x[.,d]``; star when the cell is among the top ``top``
       share of the regions active in ``d`` (``x[r,d] > 0``), i.e. its share is at least the
-      ``ceil(top * n_d)``-th largest share in ``d`` (:func:`top_share_threshold`; ties are in).
+      ``ceil(top * n_d)``-th largest share in ``d`` (:func:`top_share_threshold`; ties are in,
+      within a relative 1e-12, so that shares equal in exact arithmetic are tied whatever the
+      order in which an engine summed them).
       Ranking by share or by value is the same within a domain. ECO: "top 10% of all clusters in
       Europe within the same cluster category in terms of the number of employees".
     - specialisation: ``lq[r,d] = (x[r,d] / x[r,.]) / (x[.,d] / x[.,.])`` (Balassa 1965);
@@ -87,9 +89,9 @@ def cluster_stars(activity: pd.DataFrame, *, top: float = 0.10, lq_threshold: fl
     lq = rca(x)
     cells = _long(x, lq)
     size_cut = cells.groupby("domain")["size_share"].transform(lambda s: top_share_threshold(s, top))
-    cells["size_star"] = cells["size_share"] >= size_cut
+    cells["size_star"] = cells["size_share"] >= size_cut * (1 - RCA_RTOL)  # ties in, whatever the rounding
     cells["specialisation_star"] = cells["lq"] >= lq_threshold * (1 - RCA_RTOL)
-    cells["focus_star"] = cells["focus_share"] >= top_share_threshold(cells["focus_share"], top)
+    cells["focus_star"] = cells["focus_share"] >= top_share_threshold(cells["focus_share"], top) * (1 - RCA_RTOL)
     flags = cells[["size_star", "specialisation_star", "focus_star"]]
     cells["stars"] = flags.sum(axis=1).astype(np.int64)
     names = np.array(["size", "specialisation", "focus"])

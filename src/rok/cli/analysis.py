@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -62,20 +63,26 @@ def compute(level: int, counting: str, measure: str, years: str | None, engine: 
         return Profiles.compute(running, default_selection(running, **fields))
 
 
-def _notes(p: Profiles, **extra: Any) -> dict[str, Any]:
+def _notes(p: Profiles, *, analysis: str | None = None, **extra: Any) -> dict[str, Any]:
+    """The selection, the coverage, what was left out and, for ``analysis``, the advice caveat."""
     cov = p.coverage
     notes = {"selection": p.selection.describe(), "engine": p.engine,
              "participations counted": f"{cov.get('counted', 0):,} of {cov.get('participations', 0):,} "
                                        "(placed at the level, with a domain, in the period)"}
+    if p.notes:
+        notes["left out"] = "; ".join(p.notes)
+    caveat = p.caveat(analysis) if analysis else None
+    if caveat:
+        notes["not advice"] = caveat
     notes.update(extra)
     return notes
 
 
-def complexity_notes(p: Profiles) -> dict[str, Any]:
+def complexity_notes(p: Profiles, result: Any = None) -> dict[str, Any]:
     """Diagnostics of the ECI (nestedness, Spearman with diversity, eigen-gap) and the taxonomy's
     kind, as flat notes for text, CSV (stderr) and JSON outputs."""
     notes: dict[str, Any] = {"taxonomy kind": p.kind}
-    d = p.complexity.diagnostics
+    d = (result or p.complexity).diagnostics
     if d is not None:
         values = d.as_dict()
         notes.update({
@@ -123,8 +130,8 @@ def register(app: typer.Typer, friendly: Any) -> None:
         matrix = p.relatedness(method)
         long = matrix.rename_axis(index="domain_i", columns="domain_j").stack().rename(method).reset_index()
         long = long[long["domain_i"] < long["domain_j"]].sort_values(method, ascending=False)  # each pair once
-        emit(long, fmt, title=f"relatedness between domains ({method})",
-             notes=_notes(p, **({"not advice": p.advice} if p.advice else {})), limit=40)
+        emit(long, fmt, title=f"relatedness between domains ({method})", notes=_notes(p, analysis="relatedness"),
+             limit=40)
 
     @app.command("density")
     @friendly
@@ -139,8 +146,8 @@ def register(app: typer.Typer, friendly: Any) -> None:
         if region:
             table = table[table["region"] == p.check_region(region)].sort_values("density", ascending=False)
         emit(table, fmt, title="relatedness density",
-             notes=_notes(p, formula="RD[r,d] = 100 sum_j phi[d,j] M[r,j] / sum_j phi[d,j] (Balland et al. 2019)",
-                          **({"not advice": p.advice} if p.advice else {})), limit=60)
+             notes=_notes(p, analysis="density", formula="RD[r,d] = 100 sum_j phi[d,j] M[r,j] / sum_j phi[d,j] (Balland et al. 2019)"),
+             limit=60)
 
     @app.command("complexity")
     @friendly
@@ -157,13 +164,10 @@ def register(app: typer.Typer, friendly: Any) -> None:
         if method not in ("eigenvector", "reflections"):
             raise InputError("unknown complexity method; expected eigenvector or reflections", value=method)
         p = compute(level, counting, measure, years, engine, db, taxonomy, min_mass, framework)
-        if method == "reflections" or nodf_null:
-            from rok.analysis.complexity import complexity
-
-            p.complexity = complexity(p.specialised, method=method, null_draws=nodf_null)  # type: ignore[arg-type]
-        emit(p.complexity_table(domains), fmt, title=f"knowledge complexity ({method})",
-             notes=_notes(p, method=f"{method} (Hidalgo & Hausmann 2009); sign: ECI correlates positively with "
-                                    "diversity", dropped=p.dropped, **complexity_notes(p)), limit=60)
+        emit(p.complexity_table(domains, method, nodf_null), fmt, title=f"knowledge complexity ({method})",
+             notes=_notes(p, analysis="complexity", method=f"{method} (Hidalgo & Hausmann 2009); sign: ECI correlates "
+                          "positively with diversity", dropped=p.dropped,
+                          **complexity_notes(p, p.complexity_result(method, nodf_null))), limit=60)
 
     @app.command("performance")
     @friendly
@@ -287,33 +291,48 @@ def register_profile(app: typer.Typer, friendly: Any) -> None:
 
 
 def _profile_rows(p: Profiles, code: str) -> Any:
-    """The profile as (section, item, value) rows, for text, CSV and JSON."""
+    """The profile as (section, item, value) rows, for text, CSV and JSON.
+
+    A section whose analysis is not available (it failed, does not apply to the selection,
+    or is not advice on this taxonomy) is one row: ``not available`` and the reason.
+    """
     import pandas as pd
 
     rows: list[tuple[str, str, Any]] = [("region", "name", p.region_name(code))]
-    if p.performance is not None and code in p.performance.table.index:
-        row = p.performance.table.loc[code]
-        rows += [("performance", "group", row["group"]), ("performance", "index", row["index"]),
-                 ("performance", "indicators used", " ".join(row["used"])),
-                 ("performance", "indicators missing", " ".join(row["missing"]))]
-    if code in p.critical_mass.index:
-        rows += [("critical mass", str(k), v) for k, v in p.critical_mass.loc[code].items()]
+    rows += _section(p, "performance", "performance", lambda: _performance_rows(p, code))
+    rows += _section(p, "critical_mass", "critical mass", lambda: [
+        ("critical mass", str(k), v) for k, v in p.critical_mass.loc[code].items()] if code in p.critical_mass.index
+        else [])
     spec = p.specialisation_table()
     for r in spec[spec["region"] == code].sort_values("rca", ascending=False).itertuples():
         rows.append(("specialisation (RCA)", str(r.domain), float(r.rca)))
-    if code in p.complexity.eci.index and not p.advice:
-        rows.append(("complexity", "ECI", float(p.complexity.eci[code])))
-    for r in p.stars[(p.stars["region"] == code) & (p.stars["stars"] > 0)].itertuples():
-        rows.append(("cluster stars", str(r.domain), f"{r.stars} ({r.which})"))
-    if p.advice:
-        rows.append(("related opportunities", "not offered", p.advice))
-    else:
-        for r in p.quadrant[p.quadrant["region"] == code].itertuples():
-            rows.append(("related opportunities", str(r.domain),
-                         f"{r.quadrant}; density {r.density:.1f}, PCI {r.pci:.2f}"))
-    if p.features is not None and code in p.features.index:
-        for r in p.peers_of(code, k=5).itertuples():
-            rows.append(("peer regions", f"{r.rank}", f"{r.peer} {r.name} (distance {r.distance:.2f})"))
+    rows += _section(p, "complexity", "complexity", lambda: [
+        ("complexity", "ECI", float(p.complexity.eci[code]))] if code in p.complexity.eci.index else [])
+    rows += _section(p, "clusters", "cluster stars", lambda: [
+        ("cluster stars", str(r.domain), f"{r.stars} ({r.which})")
+        for r in p.stars[(p.stars["region"] == code) & (p.stars["stars"] > 0)].itertuples()])
+    rows += _section(p, "quadrant", "related opportunities", lambda: [
+        ("related opportunities", str(r.domain), f"{r.quadrant}; density {r.density:.1f}, PCI {r.pci:.2f}")
+        for r in p.quadrant[p.quadrant["region"] == code].itertuples()])
+    rows += _section(p, "peers", "peer regions", lambda: [
+        ("peer regions", f"{r.rank}", f"{r.peer} {r.name} (distance {r.distance:.2f})")
+        for r in p.peers_of(code, k=5).itertuples()] if p.features is not None and code in p.features.index else [])
     frame = pd.DataFrame(rows, columns=["section", "item", "value"])
     frame["value"] = [format_cell(v) for v in frame["value"]]
     return frame
+
+
+def _section(p: Profiles, analysis: str, section: str,
+             rows: Callable[[], list[tuple[str, str, Any]]]) -> list[tuple[str, str, Any]]:
+    """``rows()`` when ``analysis`` is available, else the stated gap."""
+    ok, why = p.available(analysis)
+    return rows() if ok else [(section, "not available", why)]
+
+
+def _performance_rows(p: Profiles, code: str) -> list[tuple[str, str, Any]]:
+    if p.performance is None or code not in p.performance.table.index:
+        return []
+    row = p.performance.table.loc[code]
+    return [("performance", "group", row["group"]), ("performance", "index", row["index"]),
+            ("performance", "indicators used", " ".join(row["used"])),
+            ("performance", "indicators missing", " ".join(row["missing"]))]

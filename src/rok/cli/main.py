@@ -2,19 +2,25 @@
 
 Every command is a thin wrapper over the library. A :class:`rok.errors.RokError` becomes a
 one-line message on stderr and exit status 1 (2 for usage errors, from Typer); no
-traceback is shown for expected failures.
+traceback is shown for expected failures. Any other error (a bug, or data rok does not
+handle) is one line naming a log file under ``$ROK_CACHE/logs`` that holds the traceback,
+and exit status 2. Read-only commands open the warehouse read-only and migrate nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
+import os
 import sys
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import click
 import duckdb
 import typer
 from rich.console import Console
@@ -42,7 +48,8 @@ SkipOption = typer.Option(False, "--skip-bad-rows", help="Record bad rows in `re
 
 
 def friendly(func: F) -> F:
-    """Turn rok's errors (and a locked warehouse) into a message and exit status 1."""
+    """Turn rok's errors (and a locked warehouse) into a message and exit status 1; anything
+    else into one line naming a log file that holds the traceback, and exit status 2."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -55,8 +62,34 @@ def friendly(func: F) -> F:
             err.print(f"[bold red]error:[/] warehouse cannot be opened: {escape(str(exc))}", highlight=False,
                       soft_wrap=True)
             raise typer.Exit(1) from None
+        except (click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # unexpected: one line for the user, the traceback in a log file
+            where = _log_traceback(exc)
+            first = (str(exc).strip().splitlines() or [""])[0]
+            err.print(f"[bold red]error:[/] unexpected {type(exc).__name__}: {escape(first)} "
+                      f"(traceback in {escape(where)})", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _log_traceback(exc: BaseException) -> str:
+    """Write the traceback of ``exc`` to a new file under ``$ROK_CACHE/logs``; its path (or why not)."""
+    from rok import __version__
+
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    text = (f"rok {__version__}, {dt.datetime.now(dt.UTC).isoformat()}\n"
+            f"command: {' '.join(sys.argv)}\n\n" + "".join(traceback.format_exception(exc)))
+    try:
+        folder = config.cache_dir() / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"rok-{stamp}-{os.getpid()}.log"
+        path.write_text(text, encoding="utf-8")
+    except OSError as failure:
+        sys.stderr.write(text)
+        return f"stderr above; no log file: {failure}"
+    return str(path)
 
 
 @contextmanager
@@ -77,8 +110,9 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], Non
         yield update
 
 
-def _open(db: Path | None) -> Warehouse:
-    return Warehouse(config.db_path(db))
+def _open(db: Path | None, *, read_only: bool = False) -> Warehouse:
+    """The warehouse for writing (migrated on open), or read-only (shared, nothing migrated)."""
+    return Warehouse(config.db_path(db), read_only=read_only)
 
 
 def _print_loads(results: list[LoadResult]) -> None:
@@ -268,7 +302,7 @@ def status_cmd(
     path = config.db_path(db)
     if not path.exists():
         raise InputError("no warehouse here yet; run `rok ingest mirror` first", file=str(path))
-    with Warehouse(path) as wh:
+    with _open(db, read_only=True) as wh:
         report = status(wh)
     if fmt == "json":
         sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
@@ -310,6 +344,19 @@ def status_cmd(
         out.print(f"[yellow]not mapped to NUTS 2021[/] ({len(ind['unmapped_codes'])} codes; rows): {codes}"
                   + (" ..." if len(ind["unmapped_codes"]) > 40 else ""), highlight=False)
         out.print("  see `rok status --format json` for the reason per code", highlight=False)
+
+
+@app.command("migrate")
+@friendly
+def migrate_cmd(db: Path = DbOption) -> None:
+    """Upgrade the warehouse to this rok's schema (read-only commands never change it)."""
+    path = config.db_path(db)
+    if not path.exists():
+        from rok.errors import InputError
+
+        raise InputError("no warehouse here yet; run `rok ingest mirror` first", file=str(path))
+    with _open(db) as wh:
+        out.print(f"warehouse {path} is at schema version {wh.schema_version()}", highlight=False)
 
 
 def _fetched(path: Path, ingest: bool, db: Path | None, kind: str) -> None:

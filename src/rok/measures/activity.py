@@ -61,8 +61,11 @@ def activity(engine: Engine, sel: Selection | None = None) -> pd.DataFrame:
     Returns
     -------
     DataFrame with columns ``region`` (NUTS 2021 code), ``domain`` (code in the
-    taxonomy) and ``value`` (float), one row per non-empty cell, sorted by region and
-    domain.
+    taxonomy) and ``value`` (float), one row per cell with at least one participation,
+    sorted by region and domain. With ``measure="funding"`` a cell whose participations
+    have no EC contribution (0 or unknown) has value 0: it is kept, so that a region with
+    participations but no funding is visible (the analyses leave it out by name, as its
+    shares are 0/0; see :class:`rok.analysis.profiles.Profiles`).
 
     Raises
     ------

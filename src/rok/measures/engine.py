@@ -162,6 +162,9 @@ def open_engine(name: str = "duckdb", db: str | Path | None = None) -> Engine:
     path = db_path(db)
     if not path.is_file():
         raise InputError("warehouse file not found; run `rok ingest mirror` first", file=str(path))
+    from rok.warehouse.store import Warehouse
+
+    Warehouse(path, read_only=True).close()  # the schema version, checked read-only
     return DuckDBEngine(path) if name == "duckdb" else SparkEngine(path)
 
 

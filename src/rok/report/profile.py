@@ -79,7 +79,7 @@ def _page(title: str, subtitle: str, body: str) -> str:
 
 
 def _group(p: Profiles, code: str) -> tuple[str | None, float]:
-    if p.performance is None or code not in p.performance.table.index:
+    if not p.available("performance")[0] or p.performance is None or code not in p.performance.table.index:
         return None, math.nan
     row = p.performance.table.loc[code]
     return (row["group"] if row["group"] in GROUP_COLOURS else None), float(row["index"])
@@ -102,7 +102,7 @@ def _table(frame: pd.DataFrame, numeric: tuple[str, ...] = (), digits: int = 2) 
 def _summary(p: Profiles, code: str, peers: pd.DataFrame) -> str:
     name = escape(p.region_name(code))
     group, index = _group(p, code)
-    mass = p.critical_mass.loc[code] if code in p.critical_mass.index else None
+    mass = p.critical_mass.loc[code] if p.available("critical_mass")[0] and code in p.critical_mass.index else None
     spec = p.specialisation_table()
     own = spec[spec["region"] == code].sort_values("rca", ascending=False)
     strong = own[own["specialised"]]
@@ -117,8 +117,9 @@ def _summary(p: Profiles, code: str, peers: pd.DataFrame) -> str:
     if len(strong):
         names = ", ".join(f"{escape(p.domain_name(d))} (RCA {r:.2f})" for d, r in list(zip(strong["domain"], strong["rca"], strict=True))[:4])
         parts.append(f"It is specialised in {len(strong)} of {p.activity.shape[1]} programme parts, most in {names}.")
-    quad = p.quadrant[(p.quadrant["region"] == code) & (p.quadrant["quadrant"] == QUADRANTS[(True, True)])]
-    if len(quad) and not p.advice:
+    quad = (p.quadrant[(p.quadrant["region"] == code) & (p.quadrant["quadrant"] == QUADRANTS[(True, True)])]
+            if p.available("quadrant")[0] else pd.DataFrame(columns=["domain"]))
+    if len(quad):
         parts.append("Related opportunities of high complexity where it is not yet specialised: "
                      + ", ".join(escape(p.domain_name(d)) for d in quad["domain"].head(3)) + ".")
     if len(peers):
@@ -133,10 +134,11 @@ def region_page(p: Profiles, code: str, shapes: Mapping[str, BaseGeometry] | Map
     a :class:`rok.analysis.network_profiles.Networks` of the same selection)."""
     code = p.check_region(code)
     name = p.region_name(code)
-    peers = p.peers_of(code, k=8) if p.features is not None and code in p.features.index else pd.DataFrame(columns=["peer"])
+    peers = (p.peers_of(code, k=8) if p.available("peers")[0] and p.features is not None and code in p.features.index
+             else pd.DataFrame(columns=["peer"]))
     group, index = _group(p, code)
     colours = {}
-    if p.performance is not None:
+    if p.available("performance")[0] and p.performance is not None:
         colours = {r: GROUP_COLOURS.get(g, "#e4e4e4") for r, g in p.performance.table["group"].items() if isinstance(g, str)}
     badge = f' <span class="badge" style="background:{GROUP_COLOURS[group]}">{group}</span>' if group else ""
     sections = [f"<section>{_summary(p, code, peers)}</section>"]
@@ -195,6 +197,8 @@ def _collaboration(p: Profiles, n: Any, code: str, peers: pd.DataFrame) -> str:
 
 
 def _mass_table(p: Profiles, code: str) -> str:
+    if not (ok := p.available("critical_mass"))[0]:
+        return f'<p class="note">Not available: {escape(ok[1])}</p>'
     if code not in p.critical_mass.index:
         return '<p class="note">no data</p>'
     m = p.critical_mass.loc[code]
@@ -209,6 +213,8 @@ def _mass_table(p: Profiles, code: str) -> str:
 
 
 def _performance_bars(p: Profiles, code: str) -> str:
+    if not (ok := p.available("performance"))[0]:
+        return f'<p class="note">Performance index not available: {escape(ok[1])}</p>' if p.selection.level == 2 else ""
     if p.performance is None or code not in p.performance.scores.index:
         return ""
     scores = p.performance.scores.loc[code].dropna()
@@ -225,6 +231,8 @@ def _performance_bars(p: Profiles, code: str) -> str:
 
 
 def _stars(p: Profiles, code: str) -> str:
+    if not (ok := p.available("clusters"))[0]:
+        return f'<p class="note">Not available: {escape(ok[1])}</p>'
     own = p.stars[(p.stars["region"] == code) & (p.stars["stars"] > 0)]
     if own.empty:
         return '<p class="note">No programme part earns a cluster star here.</p>'
@@ -241,8 +249,8 @@ def _stars(p: Profiles, code: str) -> str:
 
 
 def _quadrant(p: Profiles, code: str) -> str:
-    if p.advice:  # an instrument taxonomy: no relatedness or complexity advice (rok.measures.taxonomies)
-        return f'<p class="note">{escape(p.advice)}</p>'
+    if not (ok := p.available("quadrant"))[0]:
+        return f'<p class="note">Not available: {escape(ok[1])}</p>'
     own = p.quadrant[p.quadrant["region"] == code]
     if own.empty:
         return '<p class="note">No candidate programme parts (the region is specialised in all of them).</p>'
@@ -299,19 +307,21 @@ def _method(p: Profiles) -> str:
 def index_page(p: Profiles, shapes: Mapping[str, BaseGeometry] | Mapping[str, str]) -> str:
     """A map of all regions by performance group, and a table linking to every profile."""
     colours = {}
-    if p.performance is not None:
+    if p.available("performance")[0] and p.performance is not None:
         colours = {r: GROUP_COLOURS.get(g, "#e4e4e4") for r, g in p.performance.table["group"].items() if isinstance(g, str)}
     the_map = europe_map(shapes, colours, names={c: p.region_name(c) for c in shapes},
                          links={c: f"{c}.html" for c in p.activity.index}, width=900, title="research performance groups")
     rows = []
+    eci = p.complexity.eci if p.available("complexity")[0] else pd.Series(dtype=float)
+    masses = p.critical_mass if p.available("critical_mass")[0] else pd.DataFrame()
     for code in p.activity.index:
         group, index = _group(p, code)
-        mass = p.critical_mass.loc[code] if code in p.critical_mass.index else None
+        mass = masses.loc[code] if code in masses.index else None
         rows.append({"region": f'<a href="{code}.html">{escape(code)}</a>', "name": p.region_name(code),
                      "group": group or "n/a", "index": index,
                      "participations": mass["participations"] if mass is not None else math.nan,
                      "EC million EUR": (mass["ec_eur"] / 1e6) if mass is not None else math.nan,
-                     **({} if p.advice else {"ECI": p.complexity.eci.get(code, math.nan)})})
+                     "ECI": eci.get(code, math.nan)})
     table = _table(pd.DataFrame(rows), numeric=("index", "participations", "EC million EUR", "ECI"), digits=1)
     body = (f"<section><p class='lead'>Research profiles of {len(p.activity.index)} NUTS {p.selection.level} regions "
             "from Horizon 2020 participations and Eurostat regional statistics. Colours: performance groups after "

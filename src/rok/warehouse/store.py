@@ -34,12 +34,21 @@ class LoadResult:
 
 
 class Warehouse:
-    """A DuckDB warehouse file (or ``:memory:``), migrated to the current schema on open."""
+    """A DuckDB warehouse file (or ``:memory:``), migrated to the current schema on open.
+
+    With ``read_only=True`` the file is opened read-only (DuckDB lets any number of
+    read-only processes share it) and nothing is migrated: a file at another schema version
+    raises :class:`SchemaError` saying what to run, and a missing file says so too.
+    """
 
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
         self.path = str(path)
+        self.read_only = read_only
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            if read_only and not Path(self.path).is_file():
+                raise SchemaError(f"no warehouse at {self.path}; run `rok ingest mirror` to build one")
+            if not read_only:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
@@ -48,8 +57,27 @@ class Warehouse:
         self._depth = 0
         if not read_only:
             self.migrate()
-        elif self.schema_version() != SCHEMA_VERSION:
-            raise SchemaError(f"warehouse {self.path} has schema {self.schema_version()}, expected {SCHEMA_VERSION}")
+        else:
+            self.check_schema()
+
+    def check_schema(self) -> None:
+        """Raise :class:`SchemaError` unless the file is at this rok's schema version (changes nothing)."""
+        current = self.schema_version()
+        if current == SCHEMA_VERSION:
+            return
+        known = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_info'"
+        ).fetchone()
+        self.con.close()
+        if not known or not known[0]:
+            raise SchemaError(f"{self.path} is not a rok warehouse (no schema_info table); "
+                              "run `rok ingest mirror` to build one")
+        if current > SCHEMA_VERSION:
+            raise SchemaError(f"warehouse {self.path} has schema version {current}, newer than this rok "
+                              f"({SCHEMA_VERSION}); upgrade rok")
+        raise SchemaError(f"warehouse {self.path} has schema version {current}, older than this rok "
+                          f"({SCHEMA_VERSION}); run `rok migrate` (or any `rok ingest`) to upgrade it, "
+                          "read-only commands do not change it")
 
     # -- schema -------------------------------------------------------------------------
     def schema_version(self) -> int:
