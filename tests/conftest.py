@@ -50,3 +50,66 @@ def mirror_matrix(mirror_db: Path):  # type: ignore[no-untyped-def]
 
     with open_engine("duckdb", mirror_db) as engine:
         return activity_matrix(engine, Selection(level=2, counting="fractional"))
+
+
+# -- workspace: a tiny warehouse with hand-countable participations ------------------------------
+TINY_ORGS = [  # org_id, activity type, NUTS 2 (None: unplaced)
+    ("o1", "HES", "AA11"), ("o2", "PRC", "AA11"), ("o3", "PRC", "AA12"),
+    ("o4", "REC", "BB11"), ("o5", "PRC", "BB11"), ("o6", "PRC", None),
+]
+TINY_PROJECTS = [  # project_id, start year, [(org, EC contribution)], [(domain, weight)]
+    ("P1", 2015, [("o1", 100.0), ("o2", 50.0), ("o4", 30.0)], [("D1", 1.0)]),
+    ("P2", 2015, [("o3", 20.0), ("o4", None)], [("D1", 0.5), ("D2", 0.5)]),
+    ("P3", 2016, [("o2", 10.0), ("o5", 10.0), ("o6", 10.0)], [("D2", 1.0)]),
+    ("P4", 2016, [("o1", 40.0), ("o3", 40.0)], [("D1", 1.0)]),
+    ("P5", 2017, [("o5", 5.0), ("o4", 5.0)], [("D2", 1.0)]),
+    ("P6", 2018, [("o1", 1.0), ("o4", 1.0)], [("D1", 1.0)]),
+]
+TINY_INDICATORS = [  # region, (indicator, unit), year, value
+    *[(r, ("demo_r_d2jan_SEX_T_AGE_TOTAL", "NR"), y, v) for r, y, v in [
+        ("AA11", 2015, 1000), ("AA11", 2016, 1000), ("AA11", 2017, 2000), ("AA11", 2018, 2000),
+        ("AA12", 2015, 500), ("AA12", 2016, 500),
+        ("BB11", 2015, 1000), ("BB11", 2016, 1000), ("BB11", 2017, 1000), ("BB11", 2018, 1000)]],
+    ("AA11", ("tgs00042.sectperf=TOTAL", "PC_GDP"), 2015, 2.0),
+    ("BB11", ("tgs00042.sectperf=TOTAL", "PC_GDP"), 2015, 1.0),
+    ("AA11", ("nama_10r_2gdp", "MIO_EUR"), 2015, 300.0),
+    ("BB11", ("nama_10r_2gdp", "MIO_EUR"), 2015, 100.0),
+]
+
+
+def build_tiny_warehouse(path: Path) -> Path:
+    """Write the tiny warehouse above (regions AA11, AA12 in AA; BB11 in BB) to ``path``."""
+    from rok.warehouse import Warehouse
+
+    with Warehouse(path) as wh:
+        con = wh.con
+        con.execute("INSERT INTO loads (load_id, source, file, sha256, status) VALUES (1, 'tiny', 'tiny', 'x', 'ok')")
+        for code, level, parent in [("AA", 0, None), ("AA1", 1, "AA"), ("AA11", 2, "AA1"), ("AA12", 2, "AA1"),
+                                    ("BB", 0, None), ("BB1", 1, "BB"), ("BB11", 2, "BB1")]:
+            con.execute("INSERT INTO regions (code, nuts_version, level, name, country, parent, load_id) "
+                        "VALUES (?, 2021, ?, ?, ?, ?, 1)", [code, level, f"Region {code}", code[:2], parent])
+        for org, kind, nuts2 in TINY_ORGS:
+            con.execute("INSERT INTO organisations (org_id, name, activity_type, country, nuts2, nuts1, nuts3) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [org, f"Organisation {org}", kind, nuts2[:2] if nuts2 else "CC", nuts2,
+                         nuts2[:3] if nuts2 else None, nuts2 + "1" if nuts2 else None])
+        for project, year, members, domains in TINY_PROJECTS:
+            con.execute("INSERT INTO projects (project_id, start_year, load_id) VALUES (?, ?, 1)", [project, year])
+            for org, ec in members:
+                kind = next(k for o, k, _ in TINY_ORGS if o == org)
+                con.execute("INSERT INTO participations (project_id, org_id, role, activity_type, ec_contribution, "
+                            "load_id) VALUES (?, ?, 'participant', ?, ?, 1)", [project, org, kind, ec])
+            for code, weight in domains:
+                con.execute("INSERT INTO project_domains VALUES (?, 'h2020-part', ?, ?, 1)", [project, code, weight])
+        for code in ("D1", "D2"):
+            con.execute("INSERT INTO domains VALUES ('h2020-part', ?, ?, NULL, 1)", [code, f"Domain {code}"])
+        for region, (indicator, unit), year, value in TINY_INDICATORS:
+            con.execute("INSERT INTO indicators_nuts2021 (region, indicator, year, value, unit, source) "
+                        "VALUES (?, ?, ?, ?, ?, 'tiny')", [region, indicator, year, value, unit])
+    return path
+
+
+@pytest.fixture
+def tiny_warehouse(tmp_path: Path) -> Path:
+    """A fresh copy of the tiny warehouse (writable: tests add loads to it)."""
+    return build_tiny_warehouse(tmp_path / "tiny.duckdb")
