@@ -113,3 +113,114 @@ def build_tiny_warehouse(path: Path) -> Path:
 def tiny_warehouse(tmp_path: Path) -> Path:
     """A fresh copy of the tiny warehouse (writable: tests add loads to it)."""
     return build_tiny_warehouse(tmp_path / "tiny.duckdb")
+
+
+# -- workspace: every test runs on SQLite and on a real PostgreSQL server ------------------------
+PG_BIN = Path(os.environ.get("ROK_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_postgres():  # type: ignore[no-untyped-def]
+    """initdb + pg_ctl start in a temporary directory (as user postgres when run as root)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="rok-pg-"))
+    data, port = base / "data", _free_port()
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        import pwd
+
+        user = next((u for u in ("postgres", "nobody") if _has_user(pwd, u)), None)
+        if user is None:
+            raise RuntimeError("running as root and no user postgres to run the server as")
+        shutil.chown(base, user)
+        os.chmod(base, 0o700)
+        prefix = ["runuser", "-u", user, "--"]
+    subprocess.run([*prefix, str(PG_BIN / "initdb"), "-D", str(data), "-U", "rok", "--auth=trust", "-E", "UTF8",
+                    "--no-sync"], check=True, capture_output=True)
+    opts = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+    subprocess.run([*prefix, str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(base / "log"),
+                    "-w", "-t", "60", "start"], check=True, capture_output=True)
+
+    def stop() -> None:
+        subprocess.run([*prefix, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+    return f"postgresql+psycopg://rok@127.0.0.1:{port}/postgres", stop
+
+
+def _has_user(pwd, name: str) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_server():  # type: ignore[no-untyped-def]
+    """The URL of a PostgreSQL server for the workspace tests.
+
+    ``ROK_TEST_POSTGRES_URL`` (CI sets it): that server, and the tests fail when it is
+    unreachable. Otherwise a throw-away server from ``/usr/lib/postgresql/15/bin``; without
+    those binaries the PostgreSQL half of the tests is skipped with a message.
+    """
+    import sqlalchemy as sa
+
+    given = os.environ.get("ROK_TEST_POSTGRES_URL")
+    stop = None
+    if given:
+        url = given
+    elif (PG_BIN / "initdb").exists():
+        url, stop = _start_postgres()
+    else:
+        pytest.skip(f"no PostgreSQL: set ROK_TEST_POSTGRES_URL or install the server binaries in {PG_BIN}")
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as con:
+            con.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        pytest.fail(f"PostgreSQL at {url} is unreachable: {exc.orig}")
+    yield engine
+    engine.dispose()
+    if stop is not None:
+        stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def workspace_url(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """An empty workspace database: a SQLite file, or a fresh database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'workspace.sqlite'}"
+        return
+    import uuid
+
+    import sqlalchemy as sa
+
+    server = request.getfixturevalue("postgres_server")
+    name = f"rok_test_{uuid.uuid4().hex[:12]}"
+    with server.connect() as con:
+        con.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield server.url.set(database=name).render_as_string(hide_password=False)
+    with server.connect() as con:
+        con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def workspace(workspace_url: str):  # type: ignore[no-untyped-def]
+    """An open, migrated workspace on SQLite and on PostgreSQL."""
+    from rok.workspace import Workspace
+
+    ws = Workspace(workspace_url, actor="tester@example.org")
+    yield ws
+    ws.close()
