@@ -19,13 +19,17 @@ def workspace_cluster(ref: str, workspace: str | None, taxonomy: str) -> dict[st
     """The cluster ``ref`` (name or id) of the workspace as ``{"name", "regions", "domains"}``
     (the cluster's domains of ``taxonomy``)."""
     from rok.workspace.clusters import find_cluster
-    from rok.workspace.db import open_workspace
+    from rok.workspace.db import open_workspace, workspace_url
     from rok.workspace.models import Cluster
 
+    url = workspace_url(workspace)
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+        raise InputError("no workspace here yet: no cluster to read (pass --workspace or set ROK_WORKSPACE)",
+                         file=url[len("sqlite:///"):], column="--cluster", value=ref)
     with open_workspace(workspace) as ws, ws.session() as session:
         found = session.get(Cluster, int(ref)) if ref.strip().isdigit() else find_cluster(session, ref)
         if found is None:
-            raise InputError("unknown cluster: not in the workspace (see `rok cluster list`)", column="--cluster",
+            raise InputError("unknown cluster: no cluster of this name or id in the workspace", column="--cluster",
                              value=ref)
         return {"name": found.name, "regions": list(found.regions or []),
                 "domains": [d.code for d in found.domains if d.taxonomy == taxonomy]}
