@@ -12,7 +12,18 @@ from rok.errors import InputError
 
 
 def series(path: Path, key: str, regions: list[str], **params: object) -> dict[int, float]:
-    return {int(y): round(float(v), 6) for y, v in measure_series(path, key, regions, **params).items()}
+    """The measure on the tiny warehouse with every start year kept (no full-year rule)."""
+    data = WarehouseData(path, min_year_share=0.0)
+    return {int(y): round(float(v), 6) for y, v in measure_series(data, key, regions, **params).items()}
+
+
+def test_full_years_rule(tiny_warehouse: Path) -> None:
+    # participations per start year: 2015: 5, 2016: 5, 2017: 2, 2018: 2 -> half the peak is 2.5
+    assert WarehouseData(tiny_warehouse).years() == [2015, 2016]
+    assert WarehouseData(tiny_warehouse, min_year_share=0.4).years() == [2015, 2016, 2017, 2018]
+    assert measure_series(tiny_warehouse, "joint_projects", ["AA11", "BB11"]).to_dict() == {2015: 1.0, 2016: 1.0}
+    with pytest.raises(InputError, match="min_year_share"):
+        WarehouseData(tiny_warehouse, min_year_share=2)
 
 
 def test_participations_per_inhabitant(tiny_warehouse: Path) -> None:
@@ -27,7 +38,8 @@ def test_participations_per_inhabitant(tiny_warehouse: Path) -> None:
     # AA12 has no population in 2017 and 2018: those years are left out, not zero
     assert series(tiny_warehouse, "fp_participations_per_inhabitant", ["AA11", "AA12"], per=1000) == {
         2015: 2.0, 2016: 2.0}
-    per_million = measure_series(tiny_warehouse, "fp_participations_per_inhabitant", ["AA11", "BB11"])
+    per_million = measure_series(WarehouseData(tiny_warehouse, min_year_share=0), "fp_participations_per_inhabitant",
+                                 ["AA11", "BB11"])
     assert per_million[2015] == pytest.approx(2000.0)
     assert per_million.attrs["load_id"] == 1 and per_million.attrs["regions"] == ["AA11", "BB11"]
 

@@ -10,8 +10,10 @@ organisation belongs to a region when its NUTS code at that level is the code (c
 the first two letters). A project belongs to the year it started (``projects.start_year``),
 as in :mod:`rok.measures.selection`. Population, GDP and GERD are read from the
 ``indicators_nuts2021`` table (Eurostat ``demo_r_d2jan``, ``nama_10r_2gdp``, ``tgs00042``);
-a year without them has no value (the series skips it: nothing is interpolated). Participation measures cover the start years
-of the warehouse's projects, first to last; outside them there is no value (not 0).
+a year without them has no value (the series skips it: nothing is interpolated). Participation measures cover the full start
+years of the warehouse: those whose participations number at least half of the peak year's
+(``WarehouseData(min_year_share=0.5)``), since a programme's first and last start years hold
+only the few projects that started early or late; other years have no value (not 0).
 
 Every series carries ``attrs``: ``measure``, ``regions``, ``params``, ``unit`` and
 ``load_id`` (the newest warehouse load it was computed from).
@@ -68,7 +70,10 @@ class WarehouseData:
     (anything with ``.con`` or ``.db``). The file is opened read-only and closed again.
     """
 
-    def __init__(self, source: Any) -> None:
+    def __init__(self, source: Any, *, min_year_share: float = 0.5) -> None:
+        if not 0 <= min_year_share <= 1:
+            raise InputError("min_year_share must be in [0, 1]", column="min_year_share", value=min_year_share)
+        self.min_year_share = min_year_share
         con, own = _connect(source)
         try:
             self.load_id = warehouse_load_id(con)
@@ -132,10 +137,13 @@ class WarehouseData:
             out = out.where(frame[f"nuts{level}"] != code, code)
         return out
 
-    def years(self) -> range:
-        """The start years the warehouse's participations cover (first to last)."""
-        years = self.participations["year"]
-        return range(int(years.min()), int(years.max()) + 1) if len(years) else range(0)
+    def years(self) -> list[int]:
+        """The full start years: those whose participations number at least ``min_year_share``
+        of the peak year's (a programme's first and last start years hold few projects)."""
+        totals = self.participations.groupby("year").size()
+        if totals.empty:
+            return []
+        return sorted(int(y) for y in totals.index[totals >= totals.max() * self.min_year_share])
 
     def indicator(self, which: tuple[str, str], regions: list[str]) -> pd.DataFrame:
         """Years x regions of one Eurostat indicator (NaN where missing)."""
@@ -251,7 +259,8 @@ def firm_local_research_share(data: WarehouseData, regions: list[str], *, scope:
         keys = research[["project_id"]].drop_duplicates()
         hit = firms.merge(keys.assign(local=True), on=["project_id"], how="left")
     hit["local"] = hit["local"].eq(True)
-    return hit.groupby("year")["local"].mean().astype(float)
+    share = hit.groupby("year")["local"].mean().astype(float)
+    return share[share.index.isin(data.years())]
 
 
 def gerd_pct_gdp(data: WarehouseData, regions: list[str]) -> pd.Series:
