@@ -224,10 +224,14 @@ def to_docx(doc: Mapping[str, Any], path: str | Path) -> Path:
 _FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans.ttf")
 
 
+_NO_DECOMPOSITION = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Œ": "OE", "œ": "oe", "ı": "i",
+                                   "—": "-", "–": "-", "…": "...", "•": "-", "’": "'", "“": '"', "”": '"'})
+
+
 def _latin1(text: str) -> str:
-    folded = "".join(c if ord(c) < 256 else unicodedata.normalize("NFKD", c).encode("ascii", "ignore").decode() or "?"
-                     for c in text.replace("—", "-").replace("–", "-").replace("…", "..."))
-    return folded
+    """Text for the PDF core font: Latin-1 kept, other letters folded to their base letter."""
+    return "".join(c if ord(c) < 256 else unicodedata.normalize("NFKD", c).encode("ascii", "ignore").decode() or "?"
+                   for c in text.translate(_NO_DECOMPOSITION))
 
 
 def to_pdf(doc: Mapping[str, Any], path: str | Path) -> Path:
