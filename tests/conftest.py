@@ -197,6 +197,24 @@ def postgres_server():  # type: ignore[no-untyped-def]
         stop()
 
 
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server):  # type: ignore[no-untyped-def]
+    """A database migrated once by Alembic; each test's database is a copy of it (fast)."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from rok.workspace import Workspace
+
+    name = f"rok_template_{uuid.uuid4().hex[:8]}"
+    with postgres_server.connect() as con:
+        con.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    Workspace(postgres_server.url.set(database=name).render_as_string(hide_password=False)).close()
+    yield name
+    with postgres_server.connect() as con:
+        con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def workspace_url(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     """An empty workspace database: a SQLite file, or a fresh database on the PostgreSQL server."""
@@ -208,9 +226,10 @@ def workspace_url(request: pytest.FixtureRequest, tmp_path: Path):  # type: igno
     import sqlalchemy as sa
 
     server = request.getfixturevalue("postgres_server")
+    template = request.getfixturevalue("postgres_template")
     name = f"rok_test_{uuid.uuid4().hex[:12]}"
     with server.connect() as con:
-        con.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        con.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     yield server.url.set(database=name).render_as_string(hide_password=False)
     with server.connect() as con:
         con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

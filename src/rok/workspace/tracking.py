@@ -234,6 +234,8 @@ def outlook(points: dict[int, float], baseline: float | None, target: float | No
     slope, intercept = np.polyfit(x, y, 1)
     projected = float(intercept + slope * target_year)
     gap = (target - projected) / (target - baseline)
+    if abs(slope) <= 1e-9 * max(1.0, float(np.abs(y).max())):
+        slope = 0.0  # a flat series (rounding in the fit) does not move
     right_way = slope * (target - baseline) > 0
     if gap < ON_TRACK:
         verdict = "on track"
