@@ -41,6 +41,10 @@ bench-networks: $(VENV)/.test-installed
 bench-cooperation: $(VENV)/.test-installed
 	$(BIN)/python -m rok.bench.cooperation
 
+.PHONY: bench-agenda
+bench-agenda: $(VENV)/.test-installed
+	$(BIN)/python -m rok.bench.agenda
+
 bench: bench-ingest bench-profiles bench-networks bench-cooperation
 
 clean:

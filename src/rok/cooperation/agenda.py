@@ -263,7 +263,8 @@ def _draft(engine: Engine, region: str | None, cluster: Any, consortium: Sequenc
         notes.append("no priority: no region of the scope has a specialisation with critical mass in the selection")
     today = today or dt.date.today()
     start = add_months(today.replace(day=1), 1)
-    planner = ActionPlanner.build(engine, p, data, regions, start=start, k=k)
+    searched = [d for pr in priorities for d in pr["domains"]] + ["RI", "MSCA"]
+    planner = ActionPlanner.build(engine, p, data, regions, start=start, k=k, domains=searched)
     actions = planner.actions(priorities)
     indicators = _indicators(data, scope, priorities, actions, sel.taxonomy, today)
     horizon = horizon if horizon is not None else load_horizon(db, mirror)

@@ -103,7 +103,9 @@ class ActionPlanner:
 
     @classmethod
     def build(cls, engine: Any, profiles: Any, data: Any, regions: Sequence[str], *, start: dt.date,
-              k: int = 5) -> ActionPlanner:
+              k: int = 5, domains: Sequence[str] | None = None) -> ActionPlanner:
+        """Build from the profiles and the warehouse rows; ``domains``: the only domains partners are
+        searched in (default: all; the agenda passes its priorities' and RI, MSCA)."""
         from rok.cooperation.complementarity import complementarity_matrix
         from rok.cooperation.partners import PartnerIndex, organisation_activity
         from rok.measures.networks import org_nodes
@@ -114,7 +116,8 @@ class ActionPlanner:
         edges = bfs_edges(data.participations, regions, sel.level)
         comp = complementarity_matrix(profiles.rca, profiles.specialised, profiles.density)
         unit = "participations (fractional)" if sel.counting == "fractional" else "participations"
-        index = PartnerIndex.build(activity, nodes, edges, comp, rca=profiles.rca, specialised=profiles.specialised,
+        searched = activity if domains is None else activity[activity["domain"].isin(list(domains))]
+        index = PartnerIndex.build(searched, nodes, edges, comp, rca=profiles.rca, specialised=profiles.specialised,
                                    unit="EUR" if sel.measure == "funding" else unit)
         info = nodes.set_index("org_id")
         activity = activity.join(info[["region", "name"]], on="org_id")

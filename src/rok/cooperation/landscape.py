@@ -149,32 +149,41 @@ def _warehouse_fields(links: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
 
 
 def _from_files(folder: Path) -> HorizonData:
-    basis = pd.read_csv(folder / "legalBasis.csv.gz", dtype=str)
-    topics = pd.read_csv(folder / "topics.csv.gz", dtype=str)
-    scivoc = pd.read_csv(folder / "euroSciVoc.csv.gz", dtype=str, usecols=["projectID", "euroSciVocPath"])
-    for frame, name, columns in ((basis, "legalBasis.csv.gz", ("projectID", "legalBasis", "uniqueProgrammePart")),
-                                 (topics, "topics.csv.gz", ("projectID", "topic"))):
-        lacking = [c for c in columns if c not in frame.columns]
-        if lacking:
-            raise InputError(f"missing column; expected {', '.join(columns)}", file=str(folder / name),
-                             line=1, column=lacking[0])
-    main = basis[basis["uniqueProgrammePart"].str.lower() == "true"]
-    projects = pd.DataFrame({"project_id": "HORIZON:" + main["projectID"], "part": main["legalBasis"].map(_top_part),
-                             "part_title": main["title"]})
-    titles = basis.drop_duplicates("legalBasis").set_index("legalBasis")["title"]
-    projects["part_title"] = projects["part"].map(titles).fillna(projects["part_title"])
-    topics = topics.drop_duplicates("projectID")
-    topic_of = dict(zip("HORIZON:" + topics["projectID"], topics["topic"], strict=True))
-    title_of = dict(zip("HORIZON:" + topics["projectID"], topics.get("title", topics["topic"]), strict=True))
-    projects["topic"] = projects["project_id"].map(topic_of)
-    projects["topic_title"] = projects["project_id"].map(title_of)
-    projects["year"] = projects["topic"].map(call_year).astype("Int64")
-    parts = scivoc["euroSciVocPath"].str.extract(r"^/?([^/]+)(?:/([^/]+))?")
-    fields = pd.DataFrame({"project_id": "HORIZON:" + scivoc["projectID"], "field": parts[0].fillna(""),
-                           "subfield": (parts[0] + "/" + parts[1]).fillna(parts[0]).fillna("")})
-    fields = fields[fields["field"] != ""].drop_duplicates()
-    return HorizonData(projects.drop_duplicates(["project_id", "part"]).reset_index(drop=True),
-                       fields.reset_index(drop=True), "mirror files cordis/horizon")
+    """Read the three CORDIS files with DuckDB (the same rules as :func:`call_year` and
+    :func:`_top_part`, in SQL)."""
+    files = {name: str(folder / f"{name}.csv.gz") for name in ("legalBasis", "topics", "euroSciVoc")}
+    with duckdb.connect() as con:
+        for name, columns in (("legalBasis", ("projectID", "legalBasis", "uniqueProgrammePart", "title")),
+                              ("topics", ("projectID", "topic")), ("euroSciVoc", ("projectID", "euroSciVocPath"))):
+            con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM read_csv(?, all_varchar = true, header = true)",
+                        [files[name]])
+            have = {row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()}
+            lacking = [c for c in columns if c not in have]
+            if lacking:
+                raise InputError(f"missing column; expected {', '.join(columns)}", file=files[name], line=1,
+                                 column=lacking[0])
+        top = ("CASE WHEN upper(legalBasis) LIKE 'EURATOM%' THEN 'EURATOM2027' "
+               "ELSE array_to_string(string_split(legalBasis, '.')[1:3], '.') END")
+        has_title = "title" in {row[0] for row in con.execute("DESCRIBE topics").fetchall()}
+        projects = con.execute(f"""
+            WITH main AS (SELECT DISTINCT 'HORIZON:' || projectID AS project_id, {top} AS part
+                          FROM legalBasis WHERE lower(uniqueProgrammePart) = 'true'),
+                 titles AS (SELECT legalBasis AS part, min(title) AS part_title FROM legalBasis GROUP BY 1),
+                 t AS (SELECT 'HORIZON:' || projectID AS project_id, min(topic) AS topic,
+                              min({'title' if has_title else 'topic'}) AS topic_title FROM topics GROUP BY 1)
+            SELECT main.project_id, main.part, coalesce(titles.part_title, main.part) AS part_title, t.topic,
+                   t.topic_title,
+                   CAST(nullif(regexp_extract(t.topic, '(^|[^0-9])(20[2-3][0-9])([^0-9]|$)', 2), '') AS INTEGER) AS year
+            FROM main LEFT JOIN titles USING (part) LEFT JOIN t USING (project_id)
+            ORDER BY main.project_id, main.part""").df()
+        fields = con.execute("""
+            WITH w AS (SELECT 'HORIZON:' || projectID AS project_id,
+                              string_split(trim(euroSciVocPath, '/'), '/') AS steps FROM euroSciVoc)
+            SELECT DISTINCT project_id, steps[1] AS field,
+                   CASE WHEN len(steps) > 1 THEN steps[1] || '/' || steps[2] ELSE steps[1] END AS subfield
+            FROM w WHERE coalesce(steps[1], '') <> '' ORDER BY 1, 3""").df()
+    projects["year"] = projects["year"].astype("Int64")
+    return HorizonData(projects, fields, "mirror files cordis/horizon")
 
 
 def _top_part(code: object) -> str:
