@@ -215,10 +215,23 @@ def postgres_template(postgres_server):  # type: ignore[no-untyped-def]
         con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite workspace migrated once; each test gets a copy."""
+    from rok.workspace import Workspace
+
+    path = tmp_path_factory.mktemp("workspace-template") / "template.sqlite"
+    Workspace(f"sqlite:///{path}").close()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def workspace_url(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     """An empty workspace database: a SQLite file, or a fresh database on the PostgreSQL server."""
     if request.param == "sqlite":
+        import shutil
+
+        shutil.copy(request.getfixturevalue("sqlite_template"), tmp_path / "workspace.sqlite")
         yield f"sqlite:///{tmp_path / 'workspace.sqlite'}"
         return
     import uuid
