@@ -308,6 +308,7 @@ def test_indicator_baselines_from_the_measure_catalog(draft: dict[str, Any], sql
                    JOIN project_domains w ON w.project_id = p.project_id AND w.taxonomy = 'h2020-part' AND w.code = ?
                    WHERE o.nuts2 = ? AND pr.start_year = ?""", d, REGION, year)["v"].iloc[0]
     assert close(domain["baseline"]["value"], value)
+    assert {"year": year, "value": domain["baseline"]["value"]} in domain["history"]
     totals = sql("SELECT start_year AS y, count(*) AS n FROM participations JOIN projects USING (project_id) "
                  "WHERE start_year IS NOT NULL GROUP BY 1").set_index("y")["n"]
     assert year == max(totals.index[totals >= totals.max() / 2])  # the last full programme year

@@ -45,7 +45,8 @@ PLAN: dict[str, Any] = {
          "priority": "Food security (complementary)"},
         {"name": "GERD, % of GDP", "type": "result", "unit": "% of GDP", "direction": "increase",
          "source": {"measure": "gerd_pct_gdp", "params": {}}, "baseline": {"year": 2023, "value": 1.19},
-         "target": None, "priority": None},
+         "target": None, "priority": None,
+         "history": [{"year": 2021, "value": 1.1}, {"year": 2022, "value": 1.15}, {"year": 2023, "value": 1.19}]},
         {"name": "Joint proposals submitted", "type": "output", "unit": "proposals", "direction": "increase",
          "source": {"manual": True}, "baseline": {"year": 2026, "value": 0}, "target": None, "priority": None},
     ],
@@ -110,7 +111,8 @@ def test_html_parses_with_charts(tmp_path: Path) -> None:
     assert parsed.tags["svg"] == 4  # RCA bars, two indicator charts, landscape bars
     # the RCA chart: one bar per priority and region, its value in the tooltip
     assert "SC2 PL71: 1.84" in parsed.rect_titles and "SC1 RO32: 1.07" in parsed.rect_titles
-    assert "target 2030: 20" in parsed.rect_titles and "baseline 2023: 1.19" in parsed.rect_titles
+    assert "target 2030: 20" in parsed.rect_titles and "baseline 2020: 12.5" in parsed.rect_titles
+    assert {"2021: 1.1", "2022: 1.15", "2023 (baseline): 1.19"} <= set(parsed.rect_titles)  # the measured series
     assert "HORIZON.2.6 Food, Bioeconomy: 721" in parsed.rect_titles
     assert parsed.tags["table"] == 3
 

@@ -157,7 +157,8 @@ def _indicators(data: Any, scope: dict[str, Any], priorities: list[dict[str, Any
                 taxonomy: str, today: dt.date) -> list[dict[str, Any]]:
     """Result indicators per priority and for the scope, baselines from the measure catalog;
     output indicators per action (manual, baseline 0). Participation series take as baseline
-    the last full programme year (:func:`rok.cooperation.swot.full_years`), others their latest year."""
+    the last full programme year (:func:`rok.cooperation.swot.full_years`), others their latest year;
+    ``history`` keeps the whole measured series (for the charts of the exports)."""
     from rok.cooperation.indicators import MEASURES, measure_series
 
     regions = scope["regions"]
@@ -172,9 +173,10 @@ def _indicators(data: Any, scope: dict[str, Any], priorities: list[dict[str, Any
         else:
             year = last_full if key != "gerd_pct_gdp" and last_full in series.index else int(series.index.max())
             baseline = {"year": int(year), "value": round(float(series[year]), 6)}
+        history = [{"year": int(y), "value": round(float(v), 6)} for y, v in series.items()]
         out.append({"name": name, "type": "result", "unit": m.unit, "direction": m.direction,
                     "source": {"measure": key, "params": dict(params)}, "baseline": baseline, "target": None,
-                    "priority": priority})
+                    "priority": priority, "history": history})
 
     for pr in priorities:
         for d in pr["domains"]:

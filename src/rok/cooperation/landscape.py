@@ -28,7 +28,8 @@ planner aligns with; topics without a year are counted under no year.
 Data: the warehouse first (taxonomies ``horizon-part`` and ``euroscivoc``, projects with
 their topic, framework ``HORIZON``); where the warehouse has no ``horizon-part``
 taxonomy, the mirror files ``cordis/horizon/{legalBasis,topics,euroSciVoc}.csv.gz``
-(CORDIS Horizon Europe bulk files, © European Union, CC BY 4.0). Participants are not in
+(CORDIS Horizon Europe bulk files, © European Union, CC BY 4.0, as copied in the repositories
+VoteVeto2/MDA_project and MichaelCarloH/Horizon-Europe-MDA). Participants are not in
 the mirror, so the landscape is Europe-wide: it shows where the calls are, not who in the
 region took part.
 """

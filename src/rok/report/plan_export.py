@@ -26,8 +26,9 @@ __all__ = ["FORMATS", "export_plan", "plan_blocks", "to_docx", "to_html", "to_ma
 FORMATS = (".md", ".html", ".docx", ".pdf", ".json")
 CREDIT = ("Data: CORDIS (EU research projects, Horizon 2020 and Horizon Europe) and Eurostat regional statistics, "
           "© European Union, CC BY 4.0; NUTS boundaries © EuroGeographics (GISCO). Horizon 2020 tables repackaged by "
-          "zambujo/eunets and spaghetti-open-data/ODFest2017-horizon2020-network (MIT); regional R&D panel by Honti, "
-          "Czvetko and Abonyi (2020), paezha/edashop (CC BY 4.0).")
+          "zambujo/eunets and spaghetti-open-data/ODFest2017-horizon2020-network (MIT); Horizon Europe bulk files as copied "
+          "in VoteVeto2/MDA_project and MichaelCarloH/Horizon-Europe-MDA; regional R&D panel by Honti, Czvetko and "
+          "Abonyi (2020), paezha/edashop (CC BY 4.0).")
 _SWOT = (("strength", "Strengths"), ("weakness", "Weaknesses"), ("opportunity", "Opportunities"), ("threat", "Threats"))
 Block = tuple[str, Any]
 
@@ -156,7 +157,11 @@ def _charts(doc: Mapping[str, Any]) -> dict[str, str]:
     for i in doc.get("indicators", []):
         if i["type"] != "result" or not i.get("baseline"):
             continue
-        items = [(f"baseline {i['baseline']['year']}", float(i["baseline"]["value"]))]
+        base = i["baseline"]
+        items = [(f"{h['year']}{' (baseline)' if h['year'] == base['year'] else ''}", float(h["value"]))
+                 for h in i.get("history") or [] if h.get("value") is not None]
+        if not any(label.endswith("(baseline)") for label, _ in items):
+            items.append((f"baseline {base['year']}", float(base["value"])))
         if i.get("target"):
             items.append((f"target {i['target']['year']}", float(i["target"]["value"])))
         parts.append(f"<h4>{escape(i['name'])} ({escape(i.get('unit') or '')})</h4>"
