@@ -24,7 +24,7 @@ from rok.errors import InputError
 
 __all__ = ["register"]
 
-out = Console()
+out = Console(soft_wrap=True)
 WsOpt = typer.Option(None, "--workspace", help="Workspace: SQLite file or database URL (default: $ROK_WORKSPACE "
                                                "or ./rok-workspace.sqlite).")
 FmtOpt = typer.Option("text", "--format", help="text or json.")
