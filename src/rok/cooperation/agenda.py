@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,18 @@ def taxonomy_is_knowledge(engine: Engine, taxonomy: str) -> tuple[bool, str | No
     return False, (f"taxonomy {taxonomy} classifies funding instruments, not fields of knowledge: relatedness-based "
                    "opportunities and priorities are omitted; a knowledge taxonomy with placed participants "
                    "(e.g. EuroSciVoc fields) would support them")
+
+
+def _precheck(region: str | None, cluster: Any, consortium: Sequence[str] | None) -> None:
+    """The checks that need no data: exactly one scope, no duplicate in a consortium."""
+    given = [x is not None for x in (region, cluster, consortium)]
+    if sum(given) != 1:
+        raise InputError("give exactly one of region, cluster or consortium")
+    if consortium is not None and not isinstance(consortium, str):
+        codes = [str(c).strip().upper() for c in consortium]
+        dup = next((c for i, c in enumerate(codes) if c in codes[:i]), None)
+        if dup is not None:
+            raise InputError(f"duplicate region {dup} in the consortium", column="consortium", value=dup)
 
 
 def _scope(profiles: Any, region: str | None, cluster: Any, consortium: Sequence[str] | None) -> dict[str, Any]:
@@ -242,11 +255,18 @@ def _draft(engine: Engine, region: str | None, cluster: Any, consortium: Sequenc
     if sel.level != 2:
         raise InputError("agendas are drafted for NUTS 2 regions (performance, peers and mentoring are NUTS 2)",
                          column="level", value=sel.level)
-    p = profiles if profiles is not None else Profiles.compute(engine, sel)
-    scope = _scope(p, region, cluster, consortium)
-    regions = scope["regions"]
+    _precheck(region, cluster, consortium)
     db = Path(engine.db)
-    data = WarehouseData(db)
+    # the warehouse rows and the Horizon Europe files load on other threads (DuckDB releases the
+    # GIL) while the profiles are computed on the engine's own connection
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        data_job = pool.submit(WarehouseData, db)
+        horizon_job = pool.submit(load_horizon, db, mirror) if horizon is None else None
+        p = profiles if profiles is not None else Profiles.compute(engine, sel)
+        scope = _scope(p, region, cluster, consortium)
+        data = data_job.result()
+        horizon = horizon_job.result() if horizon_job is not None else horizon
+    regions = scope["regions"]
     knowledge, note = taxonomy_is_knowledge(engine, sel.taxonomy)
     notes = [note] if note else []
     items, cells = [], {}
@@ -269,7 +289,6 @@ def _draft(engine: Engine, region: str | None, cluster: Any, consortium: Sequenc
     planner = ActionPlanner.build(engine, p, data, regions, start=start, k=k, domains=searched)
     actions = planner.actions(priorities)
     indicators = _indicators(data, scope, priorities, actions, sel.taxonomy, today)
-    horizon = horizon if horizon is not None else load_horizon(db, mirror)
     names = ", ".join(f"{r} {p.region_name(r)}" for r in regions)
     kind = "research_agenda" if scope["type"] == "region" else "joint_action_plan"
     what = scope["clusters"][0] if scope["type"] == "cluster" else names
