@@ -137,8 +137,10 @@ def _priorities(profiles: Any, scope: dict[str, Any], cells: dict[str, pd.DataFr
                             "evidence": evidence(d)})
             return out
         for row in chosen.head(3).itertuples(index=False):
+            mass = ("with critical mass" if row.size_star or row.focus_star
+                    else "strongly specialised but small, critical mass still to build")
             out.append({"title": f"{p.domain_name(row.domain)}", "domains": [row.domain],
-                        "rationale": f"{r} is specialised in {row.domain} (RCA {row.lq:.2f}) with critical mass: "
+                        "rationale": f"{r} is specialised in {row.domain} (RCA {row.lq:.2f}), {mass}: "
                                      f"{row.stars} cluster star(s) ({row.which}), {row.size_share:.1%} of Europe's "
                                      f"activity in the domain",
                         "evidence": evidence(row.domain, stars=int(row.stars), share_of_europe=round(row.size_share, 6),
@@ -297,7 +299,7 @@ def _draft(engine: Engine, region: str | None, cluster: Any, consortium: Sequenc
     start = add_months(today.replace(day=1), 1)
     searched = [d for pr in priorities for d in pr["domains"]] + ["RI", "MSCA"]
     planner = ActionPlanner.build(engine, p, data, regions, start=start, k=k, domains=searched)
-    actions = planner.actions(priorities)
+    actions = planner.actions(priorities, knowledge=knowledge)
     indicators = _indicators(data, scope, priorities, actions, sel.taxonomy, today)
     names = ", ".join(f"{r} {p.region_name(r)}" for r in regions)
     kind = "research_agenda" if scope["type"] == "region" else "joint_action_plan"
