@@ -108,11 +108,12 @@ class ActionPlanner:
         searched in (default: all; the agenda passes its priorities' and RI, MSCA)."""
         from rok.cooperation.complementarity import complementarity_matrix
         from rok.cooperation.partners import PartnerIndex, organisation_activity
-        from rok.measures.networks import org_nodes
 
         sel = profiles.selection
         activity = organisation_activity(engine, sel).astype({"org_id": str})
-        nodes = org_nodes(engine, sel).astype({"org_id": str})
+        orgs = engine.table("organisations")  # names, types and regions only: no need for org_nodes' counts
+        nodes = engine.execute(orgs.select("org_id", "name", "activity_type", "country",
+                                           region=orgs[f"nuts{sel.level}"])).astype({"org_id": str})
         edges = bfs_edges(data.participations, regions, sel.level)
         comp = complementarity_matrix(profiles.rca, profiles.specialised, profiles.density)
         unit = "participations (fractional)" if sel.counting == "fractional" else "participations"

@@ -113,6 +113,7 @@ def load_horizon(warehouse: str | Path | None = None, mirror: str | Path | None 
 
 def _from_warehouse(path: Path) -> HorizonData | None:
     with duckdb.connect(str(path), read_only=True) as con:
+        con.execute("SET enable_progress_bar = false")
         parts = con.execute("""
             SELECT pd.project_id, pd.code AS part, d.name AS part_title, p.topic
             FROM project_domains pd JOIN projects p USING (project_id)
@@ -154,6 +155,7 @@ def _from_files(folder: Path) -> HorizonData:
     :func:`_top_part`, in SQL)."""
     files = {name: str(folder / f"{name}.csv.gz") for name in ("legalBasis", "topics", "euroSciVoc")}
     with duckdb.connect() as con:
+        con.execute("SET enable_progress_bar = false")
         for name, columns in (("legalBasis", ("projectID", "legalBasis", "uniqueProgrammePart", "title")),
                               ("topics", ("projectID", "topic")), ("euroSciVoc", ("projectID", "euroSciVocPath"))):
             con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM read_csv(?, all_varchar = true, header = true)",
