@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from rok.errors import InputError
 from rok.workspace.checks import check_regions, one_of
@@ -186,7 +186,7 @@ def track(session: Session, data: Any, plan_ids: Iterable[int] | None = None, ac
     from rok.cooperation.indicators import WarehouseData
 
     data = data if isinstance(data, WarehouseData) else WarehouseData(data)
-    query = select(Indicator).where(Indicator.measure.is_not(None))
+    query = select(Indicator).where(Indicator.measure.is_not(None)).options(selectinload(Indicator.measurements))
     if plan_ids is not None:
         query = query.where(Indicator.plan_id.in_(list(plan_ids)))
     indicators = list(session.scalars(query))
