@@ -282,8 +282,11 @@ def _draft(engine: Engine, region: str | None, cluster: Any, consortium: Sequenc
     knowledge, note = taxonomy_is_knowledge(engine, sel.taxonomy)
     notes = [note] if note else []
     items, cells = [], {}
+    rows = data.participations  # the SWOT's organisation and trend numbers keep to the selection's years
+    if sel.years is not None:
+        rows = rows[rows["year"].between(*sel.years)]
     for r in regions:
-        found, extra = swot(p, r, data.participations, knowledge_taxonomy=knowledge)
+        found, extra = swot(p, r, rows, knowledge_taxonomy=knowledge)
         if len(regions) > 1:
             for item in found:
                 item["text"] = f"{r}: {item['text']}"
