@@ -125,7 +125,7 @@ def test_upgrade_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["before"] is None
     again = runner.invoke(app, ["workspace", "upgrade", "--workspace", url])
-    assert "revision 0001 -> 0001" in again.stdout
+    assert "revision 0002 -> 0002" in again.stdout
 
 
 @pytest.mark.mirror
