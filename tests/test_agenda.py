@@ -135,16 +135,20 @@ def close(a: float, b: float) -> bool:
 
 
 # -- the SWOT --------------------------------------------------------------------------------
-def test_every_swot_number_matches_an_independent_computation(draft: dict[str, Any], profiles: Any, sql: Any) -> None:
+@pytest.mark.parametrize("r", [REGION, "RO11"])
+def test_every_swot_number_matches_an_independent_computation(r: str, draft: dict[str, Any], profiles: Any,
+                                                               horizon: Any, sql: Any, mirror_db: Path) -> None:
     from rok.analysis.peers import peers as find_peers
     from rok.analysis.performance import DEFAULT_SPEC
+    from rok.cooperation.agenda import draft_agenda
 
-    r = REGION
+    if r != REGION:
+        draft = draft_agenda(mirror_db, region=r, profiles=profiles, horizon=horizon)
     x = activity(sql)
     peers = list(find_peers(profiles.features, r, k=10, missing="mean")["peer"])
     checked: set[tuple[int, str]] = set()
     items = draft["swot"]
-    assert {i["category"] for i in items} == {"strength", "weakness", "opportunity", "threat"}
+    assert {i["category"] for i in items} == {"strength", "weakness", "opportunity", "threat"}  # both regions
 
     def check(i: int, key: str, expected: float) -> None:
         got = items[i]["evidence"][key]
