@@ -181,7 +181,7 @@ class ActionPlanner:
             lead = self._lead_region(d)
             partners = [self._member(r, [d], f"member of the group; the most active organisation in {d} in {r}")
                         for r in self.regions if r != lead]
-            partners += self._partners(lead, d)
+            partners += [h for h in self._partners(lead, d) if h["region"] not in self.regions]
             out.append(self._action(
                 f"Joint research projects in {p.domain_name(d)}",
                 f"Prepare joint proposals in {d} with complementary partners found by the partner search "
