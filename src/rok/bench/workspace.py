@@ -23,7 +23,7 @@ from rich.table import Table
 
 from rok.config import mirror_dir
 
-INDICATORS = [
+INDICATORS: list[tuple[str, dict[str, Any]]] = [
     ("fp_participations_per_inhabitant", {}),
     ("ec_funding_per_inhabitant", {}),
     ("joint_projects", {}),

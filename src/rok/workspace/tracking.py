@@ -93,7 +93,7 @@ def indicator_from_spec(spec: dict[str, Any], *, regions: list[str], known: set[
         if not series.empty:
             baseline = {"year": int(series.index[-1]), "value": float(series.iloc[-1])}
     elif measure and data is not None:
-        measure_series(data, measure, ind_regions, **params)  # checks the parameters and regions
+        measure_series(data, measure, ind_regions, **(params or {}))  # checks the parameters and regions
     if baseline is not None:
         ind.baseline_year = _year(baseline.get("year"), f"{where}.baseline.year")
         ind.baseline_value = _number(baseline.get("value"), f"{where}.baseline.value")
@@ -273,7 +273,7 @@ def aggregate(values: Iterable[float | None]) -> float | None:
 def plan_progress(plan: Plan) -> dict[str, Any]:
     """Progress of a plan: indicators, their priorities, and the plan (see the module docstring)."""
     statuses = {ind.id: indicator_status(ind) for ind in plan.indicators}
-    priorities = []
+    priorities: list[dict[str, Any]] = []
     for pr in plan.priorities:
         children = [statuses[i.id] for i in plan.indicators if i.priority_id == pr.id]
         priorities.append({"id": pr.id, "title": pr.title, "progress": aggregate(c["progress"] for c in children),
