@@ -378,6 +378,12 @@ def test_consortium_plan(joint: dict[str, Any], sql: Any) -> None:
         spec = [r for r in CONSORTIUM if rca.at[r, d] >= 1]
         assert spec and ((len(spec) < 3) == ("complementary" in p["title"]))
     assert any(i["source"].get("measure") == "joint_projects" for i in joint["indicators"])
+    first, top = joint["actions"][0], joint["priorities"][0]
+    lead = max(CONSORTIUM, key=lambda r: top["evidence"][f"{r}_rca"])
+    assert f", {lead})" in first["owner"]
+    members = [p for p in first["partners"] if p["reasons"].startswith("member of the group")]
+    assert sorted(p["region"] for p in members) == sorted(set(CONSORTIUM) - {lead})
+    assert all(p["region"] not in CONSORTIUM for p in first["partners"] if p not in members)
     assert all(i["text"].split(":")[0] in CONSORTIUM for i in joint["swot"])
 
 
