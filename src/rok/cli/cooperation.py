@@ -117,6 +117,12 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
     @friendly
     def untapped_cmd(region: str = typer.Option(None, "--region", help="Only pairs with this region."),
                      k: int = typer.Option(50, "--k", help="How many pairs."),
+                     min_expected: float = typer.Option(1.0, "--min-expected",
+                                                        help="Judge only pairs expected to collaborate at least "
+                                                             "this much (units of the flows; default 1)."),
+                     rank_by: str = typer.Option("residual", "--rank-by",
+                                                 help="residual (default: Pearson deficit, relative to the "
+                                                      "expectation) or shortfall (absolute; favours large regions)."),
                      years: str = typer.Option(None, "--years", help="Project start years FROM-TO."),
                      engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
         """Complementary region pairs that collaborate less than the gravity model expects."""
@@ -132,10 +138,17 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
         if n.gravity is None:
             raise InputError("the gravity model could not be estimated for this selection")
         both = mutual(complementarity_matrix(p.rca, p.specialised, p.density))
-        table = untapped(both, n.gravity.expected, k=k, region=code, rca=p.rca, M=p.specialised, density=p.density)
+        table = untapped(both, n.gravity.expected, k=k, region=code, rca=p.rca, M=p.specialised, density=p.density,
+                         min_expected=min_expected, rank_by=rank_by)
+        table.insert(1, "name_a", [p.region_name(c) for c in table["region_a"]])
+        table.insert(3, "name_b", [p.region_name(c) for c in table["region_b"]])
+        score = ("mutual complementarity x (expected - observed) / sqrt(expected), the Pearson deficit"
+                 if rank_by == "residual" else "mutual complementarity x (expected - observed), absolute shortfall")
         emit(table, fmt, title="untapped cooperation: complementary pairs below their expected collaboration",
-             notes={"score": "mutual complementarity x (expected - observed collaboration)",
-                    "expected": "gravity model (PPML) of region-pair co-participation",
+             notes={"score": score,
+                    "pairs judged": f"mutual complementarity in the top quarter, observed < expected, expected >= "
+                                    f"{min_expected:g}",
+                    "expected": f"gravity model (PPML) of region-pair co-participation: {n.gravity.formula}",
                     "selection": p.selection.describe()}, limit=50)
 
     @app.command("partners")
