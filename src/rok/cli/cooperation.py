@@ -15,6 +15,9 @@ from rok.errors import InputError
 
 __all__ = ["register", "read_codes"]
 
+ELIGIBILITY = ("a mentor's main performance group (leader > strong > moderate > emerging; + and - subgroups count as "
+               "their group) strictly above its mentee's; regions without a group (insufficient data) not eligible")
+
 
 def read_codes(path: Path) -> list[str]:
     """Region codes from a file: one per line, or a CSV with a ``region`` column (``#`` comments)."""
@@ -82,10 +85,11 @@ def register(app: typer.Typer, friendly: Any) -> None:
             html.parent.mkdir(parents=True, exist_ok=True)
             html.write_text(mentoring_page(pairs, positions, config.db_path(db), 2, settings), encoding="utf-8")
             typer.echo(f"wrote {html}", err=True)
-        shown = pairs if fmt != "text" else pairs[["mentee", "mentee_name", "mentor", "mentor_name", "score",
+        shown = pairs if fmt != "text" else pairs[["mentee", "mentee_name", "mentee_group", "mentee_index", "mentor",
+                                                  "mentor_name", "mentor_group", "mentor_index", "score",
                                                   "domains_to_work_on", "existing_ties"]]
-        emit(shown, fmt, title="mentoring programme (all reasons: --format csv or json, or --html)", notes={"settings": settings,
-                                                              "selection": p.selection.describe()}, limit=60)
+        emit(shown, fmt, title="mentoring programme (all reasons: --format csv or json, or --html)",
+             notes={"settings": settings, "eligibility": ELIGIBILITY, "selection": p.selection.describe()}, limit=60)
 
 
 def register_search(app: typer.Typer, friendly: Any) -> None:

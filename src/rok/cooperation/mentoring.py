@@ -63,6 +63,13 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from rok.cooperation.standing import (
+    PERFORMANCE_GROUPS,
+    eligible_pairs,
+    group_and_index,
+    standing,
+    standing_text,
+)
 from rok.errors import InputError
 
 if TYPE_CHECKING:
@@ -79,13 +86,12 @@ __all__ = [
     "mentoring_programme",
 ]
 
-#: Performance groups from the highest to the lowest (:mod:`rok.analysis.performance`).
-PERFORMANCE_GROUPS = ("leader", "strong", "moderate", "emerging")
 #: Weights of complementarity, structural similarity and shared domains.
 DEFAULT_WEIGHTS = (0.5, 0.3, 0.2)
 
-_COLUMNS = ["mentee", "mentee_name", "mentor", "mentor_name", "score", "complementarity", "similarity",
-            "shared_domains", "domains_to_work_on", "mentor_strengths", "existing_ties", "ties_weight"]
+_COLUMNS = ["mentee", "mentee_name", "mentee_group", "mentee_index", "mentor", "mentor_name", "mentor_group",
+            "mentor_index", "score", "complementarity", "similarity", "shared_domains", "standing",
+            "domains_to_work_on", "mentor_strengths", "existing_ties", "ties_weight"]
 
 
 # -- scores ---------------------------------------------------------------------------------
@@ -455,13 +461,11 @@ def select_regions(
 
     ``performance_table`` is ``Profiles.performance.table`` (indexed by region) or
     ``Profiles.performance_table()`` (a ``region`` column), with columns ``index`` and
-    ``group``; regions without a performance index are left out.
+    ``group``. Regions are selected by their main group (``"strong+"`` is strong,
+    :func:`rok.cooperation.standing.main_group`); regions without a performance index or
+    without a main group (``"insufficient data"``) are left out.
     """
-    table = performance_table
-    if "region" in table.columns:
-        table = table.set_index("region")
-    if "group" not in table.columns:
-        raise InputError("the performance table lacks the column 'group'", column="group")
+    table = standing(performance_table)
     mentee_groups, mentor_groups = tuple(mentee_groups), tuple(mentor_groups)
     for g in mentee_groups + mentor_groups:
         if g not in PERFORMANCE_GROUPS:
@@ -474,11 +478,8 @@ def select_regions(
         raise InputError("no mentor group given")
     if not mentee_groups:
         raise InputError("no mentee group given")
-    ok = table["group"].notna()
-    if "index" in table.columns:
-        ok &= table["index"].notna()
-    mentees = sorted(str(r) for r in table.index[ok & table["group"].isin(mentee_groups)])
-    mentors = sorted(str(r) for r in table.index[ok & table["group"].isin(mentor_groups)])
+    mentees = sorted(str(r) for r in table.index[table["main_group"].isin(mentee_groups)])
+    mentors = sorted(str(r) for r in table.index[table["main_group"].isin(mentor_groups)])
     if not mentors:
         raise InputError(f"no region is in the mentor groups {', '.join(mentor_groups)}")
     if not mentees:
@@ -534,6 +535,7 @@ def mentoring_programme(
     mentor_groups: Iterable[str] = ("leader", "strong"),
     group_limits: Mapping[str, int] | None = None,
     n_domains: int = 3,
+    require_higher_group: bool = True,
 ) -> pd.DataFrame:
     """A mentoring assignment for every mentee, with the reasons per pair.
 
@@ -550,11 +552,18 @@ def mentoring_programme(
         computed from the profiles by :mod:`rok.cooperation.complementarity`.
     weights : of complementarity, similarity and shared domains (:func:`pair_scores`).
     n_domains : how many domains to work on are given per pair.
+    require_higher_group : a mentor's main performance group must be strictly above its
+        mentee's (:func:`rok.cooperation.standing.higher_group`; default). Regions without a
+        main group ("insufficient data") are then not eligible: left out of the automatic
+        selection, an error when named in explicit lists. Without performance groups (not
+        NUTS 2) the rule cannot be applied and explicit lists are taken as given.
 
     Returns
     -------
-    DataFrame ``mentee, mentee_name, mentor, mentor_name, score, complementarity`` (raw
-    ``C[mentor -> mentee]``), ``similarity, shared_domains, domains_to_work_on`` (the top
+    DataFrame ``mentee, mentee_name, mentee_group, mentee_index, mentor, mentor_name,
+    mentor_group, mentor_index`` (the performance group as labelled, and the index),
+    ``score, complementarity`` (raw ``C[mentor -> mentee]``), ``similarity, shared_domains,
+    standing`` (the groups and indices compared, as text), ``domains_to_work_on`` (the top
     ``n_domains`` domains by ``M_mentor[d] * (1 - M_mentee[d]) * RD_mentee[d]``: the mentor
     is specialised, the mentee not yet but related; with the mentee's density),
     ``mentor_strengths`` (the mentor's RCA in those domains), ``existing_ties`` (text) and
@@ -586,11 +595,14 @@ def mentoring_programme(
     w = _check_weights(weights)
     scores = (w[0] * terms["complementarity_scaled"] + w[1] * terms["similarity"]
               + w[2] * terms["shared_domains"])
+    ranks = standing(profiles.performance.table) if profiles.performance is not None else None
+    if require_higher_group and ranks is not None:
+        scores = scores.where(eligible_pairs(ranks, a, b))
     group_of = None
     if group_limits:
-        if profiles.performance is None:
+        if ranks is None:
             raise InputError("group limits need the performance groups (NUTS 2 only)")
-        group_of = profiles.performance.table["group"]
+        group_of = ranks["main_group"].dropna()
     pairs = assign_mentors(scores, capacity=capacity, transnational=transnational, exclusions=exclusions,
                            groups=group_of, group_limits=group_limits)
 
@@ -616,8 +628,12 @@ def mentoring_programme(
         else:
             tie_w = float(weight_of.get(tuple(sorted((mentee, mentor))), 0.0))
             tie_text = "no ties yet" if tie_w == 0 else f"co-participation weight {tie_w:g}"
-        rows.append({"mentee": mentee, "mentee_name": profiles.region_name(mentee), "mentor": mentor,
-                     "mentor_name": profiles.region_name(mentor), "score": float(score),
+        g_a, i_a = group_and_index(ranks, mentee)
+        g_b, i_b = group_and_index(ranks, mentor)
+        rows.append({"mentee": mentee, "mentee_name": profiles.region_name(mentee), "mentee_group": g_a,
+                     "mentee_index": i_a, "mentor": mentor, "mentor_name": profiles.region_name(mentor),
+                     "mentor_group": g_b, "mentor_index": i_b, "score": float(score),
+                     "standing": standing_text(g_a, i_a, g_b, i_b),
                      "complementarity": float(terms["complementarity"].at[mentee, mentor]),
                      "similarity": float(terms["similarity"].at[mentee, mentor]),
                      "shared_domains": float(terms["shared_domains"].at[mentee, mentor]),
@@ -656,3 +672,4 @@ def _complementarity(profiles: Profiles) -> pd.DataFrame:
     take = (1.0 - m) * rd / 100.0
     c = give.to_numpy() @ take.to_numpy().T / max(m.shape[1], 1)
     return pd.DataFrame(c, index=m.index, columns=m.index)
+
