@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from rok import config
-from rok.analysis.profiles import Profiles
 from rok.cli.output import check_format, emit, format_cell
 from rok.errors import InputError
-from rok.measures import Selection, open_engine
+
+if TYPE_CHECKING:  # imported where used: a command that does not need them starts faster
+    from rok.analysis.profiles import Profiles
 
 __all__ = ["register", "parse_years", "compute"]
 
@@ -43,6 +44,9 @@ def parse_years(text: str | None) -> tuple[int, int] | None:
 def compute(level: int, counting: str, measure: str, years: str | None, engine: str, db: Path | None,
             taxonomy: str = "h2020-part") -> Profiles:
     """Open the engine on the warehouse and compute the profiles of the selection."""
+    from rok.analysis.profiles import Profiles
+    from rok.measures import Selection, open_engine
+
     sel = Selection(level=level, measure=measure, counting=counting, years=parse_years(years), taxonomy=taxonomy)
     path = config.db_path(db)
     if not Path(path).exists():
@@ -192,6 +196,7 @@ def register_profile(app: typer.Typer, friendly: Any) -> None:
         networks = None
         if all_regions or html:
             from rok.analysis.network_profiles import Networks
+            from rok.measures import open_engine
 
             with open_engine(engine, path) as running:
                 networks = Networks.compute(running, replace(p.selection, measure="participations"),

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import typer
 
 from rok import config
-from rok.analysis.network_profiles import Networks
 from rok.cli.analysis import DbOpt, EngineOpt, FormatOpt, LevelOpt, YearsOpt, parse_years
 from rok.cli.output import check_format, emit
 from rok.errors import InputError
-from rok.measures import Selection, open_engine
+
+if TYPE_CHECKING:  # imported where used: a command that does not need them starts faster
+    from rok.analysis.network_profiles import Networks
 
 __all__ = ["register"]
 
@@ -24,6 +25,9 @@ NetworkOpt = typer.Option("regions", "--network", help="regions or organisations
 
 def compute(level: int, counting: str, years: str | None, domain: str | None, engine: str, db: Path | None, *,
             organisations: bool, betweenness: bool = True) -> Networks:
+    from rok.analysis.network_profiles import Networks
+    from rok.measures import Selection, open_engine
+
     sel = Selection(level=level, counting=counting, years=parse_years(years))
     path = config.db_path(db)
     if not Path(path).exists():
