@@ -141,7 +141,6 @@ def load_index(path: str | Path) -> PartnerIndex:
                              region_ids=z["region_ids"], region_codes=meta["region_codes"], unit=meta["unit"],
                              weights=tuple(meta["weights"]), cities=text["cities"], umbrella=text["umbrella"],
                              region_names=meta["region_names"], meta=meta["meta"])
-    index._index_positions()
     return index
 
 

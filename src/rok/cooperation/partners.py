@@ -276,7 +276,6 @@ class PartnerIndex:
         index.region_codes = {str(code): i for i, code in enumerate(uniques)}
         for code in comp_regions:
             index.region_codes.setdefault(str(code), -1 - len(index.region_codes))  # known, no organisation
-        index._index_positions()
         return index
 
     def _index_positions(self) -> None:
@@ -474,6 +473,8 @@ class PartnerIndex:
         return "; ".join(parts)
 
     def _org(self, org: Any) -> int:
+        if not self._position:  # built on the first search by organisation
+            self._index_positions()
         pos = self._position.get(org)
         if pos is None:
             pos = self._position.get(str(org).strip())
