@@ -168,8 +168,8 @@ def register(app: typer.Typer, friendly: Any) -> None:
             raise InputError(str(n.coverage.get("gravity", "the gravity model could not be estimated")))
         g = n.gravity
         notes = _notes(n, model=g.formula, sample=g.sample(), period=_period(db, parse_years(years)),
-                       masses=f"participations of the region ({n.selection.counting} counting); flow: "
-                              "co-participation weight of the pair",
+                       masses="participations of the region (project x organisation, full count); flow: "
+                              f"co-participation weight of the pair ({n.selection.counting} counting)",
                        standard_errors=f"{g.cov_type} (se, p, ci: pairs sharing a region may correlate; Aronow, "
                                        "Samii & Assenova 2015); se_hc1, p_hc1: heteroskedasticity-robust only, "
                                        "too small for dyadic data",
