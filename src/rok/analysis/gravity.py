@@ -365,7 +365,7 @@ def ppml(
     y, x = _design(data, terms)
     fit = sm.GLM(y, x, family=sm.families.Poisson()).fit()
     mu = np.asarray(fit.fittedvalues, dtype=float)
-    kind = "HC1" if cluster in (None, "HC1") else cluster
+    kind = "HC1" if cluster is None or cluster == "HC1" else str(cluster)
     cov, cov_type = _covariance(data, x.to_numpy(), y.to_numpy(), mu, kind, fit)
     hc1 = cov if cov_type == "HC1" else _covariance(data, x.to_numpy(), y.to_numpy(), mu, "HC1", fit)[0]
     beta = np.asarray(fit.params, dtype=float)

@@ -186,5 +186,6 @@ def _period(db: Path | None, years: tuple[int, int] | None) -> str:
 
     where = f"WHERE start_year BETWEEN {int(years[0])} AND {int(years[1])}" if years else ""
     with duckdb.connect(str(config.db_path(db)), read_only=True) as con:
-        low, high, count = con.execute(f"SELECT min(start_year), max(start_year), count(*) FROM projects {where}").fetchone()
+        low, high, count = con.execute(  # type: ignore[misc]  # an aggregate always returns one row
+            f"SELECT min(start_year), max(start_year), count(*) FROM projects {where}").fetchone()
     return f"projects starting {low}-{high} ({count:,} projects)" if count else "no project"

@@ -54,7 +54,7 @@ def warehouse_state(db: str | Path) -> dict[str, Any]:
         raise InputError("no warehouse here yet; run `rok ingest mirror` first", file=str(path))
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.execute("SELECT load_id, sha256, coalesce(status, '') FROM loads ORDER BY load_id").fetchall()
-        count, digest = con.execute(
+        count, digest = con.execute(  # type: ignore[misc]  # an aggregate always returns one row
             "SELECT count(*), coalesce(bit_xor(hash(org_id, coalesce(nuts2, ''), coalesce(name, ''), "
             "coalesce(activity_type, ''), coalesce(city, ''))), 0) FROM organisations").fetchone()
     history = hashlib.sha256("\n".join(f"{i}:{sha}:{status}" for i, sha, status in rows).encode()).hexdigest()
