@@ -31,15 +31,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
-from rok.cooperation.partners import PartnerIndex, _Domain
+from rok.cooperation.partners import PartnerIndex, Ties, _Domain
 from rok.errors import InputError
 
 __all__ = ["FORMAT", "KEEP", "warehouse_state", "index_key", "save_index", "load_index", "load_or_build"]
 
 #: Version of the file layout (part of the key).
-FORMAT = 1
+FORMAT = 2
 #: How many index files the cache keeps (the most recently used).
 KEEP = 8
 _TEXT = ("org_ids", "names", "types", "regions", "countries", "cities", "umbrella")
@@ -87,12 +86,12 @@ def save_index(index: PartnerIndex, path: str | Path) -> None:
     doms = list(index.domains)
     parts = [index.domains[d] for d in doms]
     sizes = np.array([len(p.orgs) for p in parts], dtype=np.int64)
-    adj = index.adjacency.tocsr()
+    adj = index.adjacency
     arrays: dict[str, np.ndarray] = {f"t_{name}": _pack(getattr(index, name)) for name in _TEXT}
     meta = {"n": len(index.org_ids), "n_umbrella": len(index.umbrella), "n_cities": len(index.cities),
             "unit": index.unit, "weights": list(index.weights), "meta": index.meta, "domains": doms,
             "domain_cols": list(index.domain_cols), "comp_regions": [str(r) for r in index.comp_regions],
-            "region_codes": index.region_codes, "region_names": index.region_names, "shape": list(adj.shape)}
+            "region_codes": index.region_codes, "region_names": index.region_names}
     arrays.update(
         meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
         region_pos=index.region_pos, comp=index.comp, rca=index.rca, specialised=index.specialised,
@@ -100,7 +99,7 @@ def save_index(index: PartnerIndex, path: str | Path) -> None:
         d_orgs=_cat([p.orgs for p in parts], np.int64), d_value=_cat([p.value for p in parts], np.float64),
         d_norm=_cat([p.norm for p in parts], np.float64), d_rank=_cat([p.rank for p in parts], np.int64),
         d_projects=_cat([p.projects for p in parts], np.int64), d_latest=_cat([p.latest for p in parts], np.int64),
-        a_indptr=adj.indptr, a_indices=adj.indices)  # the values are all 1: one tie per pair
+        a_indptr=adj.indptr, a_indices=adj.indices)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".partners-", suffix=".npz", dir=target.parent)
@@ -130,9 +129,7 @@ def load_index(path: str | Path) -> PartnerIndex:
         domains = {d: _Domain(*(columns[c][ends[i]:ends[i + 1]] for c in ("orgs", "value", "norm", "rank",
                                                                             "projects", "latest")))
                    for i, d in enumerate(meta["domains"])}
-        indices = z["a_indices"]
-        adjacency = sp.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, z["a_indptr"]),
-                                  shape=tuple(meta["shape"]))
+        adjacency = Ties(z["a_indptr"], z["a_indices"])
         import pandas as pd
 
         index = PartnerIndex(text["org_ids"], text["names"], text["types"], text["regions"], text["countries"],

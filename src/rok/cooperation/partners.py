@@ -58,7 +58,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from rok.cooperation.organisations import (
     organisation_activity,
@@ -87,6 +86,42 @@ _COLUMNS = ["org_id", "name", "city", "type", "region", "country", "projects", "
 _FAR = 99  # distance "more than two steps"
 
 
+@dataclass(frozen=True)
+class Ties:
+    """The organisation network as a compressed sparse row pattern (all values 1).
+
+    ``ties @ x`` is the matrix-vector product: for each organisation, the sum of ``x`` over
+    the organisations it is tied to. Plain numpy, so that a stored index is searched without
+    loading scipy."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+
+    @classmethod
+    def from_edges(cls, src: np.ndarray, dst: np.ndarray, n: int) -> Ties:
+        """Both directions of every edge, each pair once (however often listed), no self-ties."""
+        keep = src != dst
+        rows = np.concatenate([src[keep], dst[keep]]).astype(np.int64)
+        cols = np.concatenate([dst[keep], src[keep]]).astype(np.int64)
+        pairs = np.unique(rows * max(n, 1) + cols)
+        rows, cols = pairs // max(n, 1), pairs % max(n, 1)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        return cls(indptr, cols.astype(np.int32))
+
+    @property
+    def nnz(self) -> int:
+        return int(len(self.indices))
+
+    def __matmul__(self, x: np.ndarray) -> np.ndarray:
+        starts = self.indptr[:-1]
+        out = np.zeros(len(starts), dtype=np.float64)
+        filled = self.indptr[1:] > starts
+        if filled.any():
+            out[filled] = np.add.reduceat(np.asarray(x, dtype=np.float64)[self.indices], starts[filled])
+        return out
+
+
 @dataclass
 class _Domain:
     orgs: np.ndarray  # organisation positions, by activity descending
@@ -113,7 +148,7 @@ class PartnerIndex:
     specialised: np.ndarray  # regions x domains, bool
     domain_cols: dict[str, int]  # domain -> column of rca/specialised
     domains: dict[str, _Domain]
-    adjacency: sp.csr_matrix
+    adjacency: Ties
     region_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # -1 unplaced
     region_codes: dict[str, int] = field(default_factory=dict)
     unit: str = "participations"
@@ -215,10 +250,7 @@ class PartnerIndex:
         ok = (src >= 0) & (dst >= 0) & (src != dst)
         src, dst = src[ok], dst[ok]
         n = len(ids)
-        adjacency = sp.csr_matrix((np.ones(2 * len(src), dtype=np.float32),
-                                   (np.concatenate([src, dst]), np.concatenate([dst, src]))), shape=(n, n))
-        adjacency.sum_duplicates()
-        adjacency.data[:] = 1.0  # one tie per pair of organisations, however often listed
+        adjacency = Ties.from_edges(src, dst, n)
         index = cls(ids.to_numpy(dtype=object), names, types, regions, countries, region_pos, comp, comp_regions,
                     r, m, domain_cols, domains, adjacency, unit=unit,
                     weights=tuple(float(w) for w in weights),  # type: ignore[arg-type]
@@ -376,10 +408,10 @@ class PartnerIndex:
         ties = np.zeros(n, dtype=np.int64)
         dist[start] = 0
         if start.any():
-            ties = np.rint(self.adjacency @ start.astype(np.float32)).astype(np.int64)
+            ties = np.rint(self.adjacency @ start).astype(np.int64)
             one = (ties > 0) & (dist == _FAR)
             dist[one] = 1
-            two = (self.adjacency @ one.astype(np.float32)) > 0
+            two = (self.adjacency @ one) > 0
             two &= dist == _FAR
             dist[two] = 2
         self._cache[key] = (dist, ties)
