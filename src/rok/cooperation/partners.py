@@ -100,14 +100,15 @@ class Ties:
     @classmethod
     def from_edges(cls, src: np.ndarray, dst: np.ndarray, n: int) -> Ties:
         """Both directions of every edge, each pair once (however often listed), no self-ties."""
+        import scipy.sparse as sp  # building only: a stored index is searched without scipy
+
         keep = src != dst
         rows = np.concatenate([src[keep], dst[keep]]).astype(np.int64)
         cols = np.concatenate([dst[keep], src[keep]]).astype(np.int64)
-        pairs = np.unique(rows * max(n, 1) + cols)
-        rows, cols = pairs // max(n, 1), pairs % max(n, 1)
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-        return cls(indptr, cols.astype(np.int32))
+        matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, n))
+        matrix.sum_duplicates()
+        matrix.sort_indices()
+        return cls(matrix.indptr.astype(np.int64), matrix.indices.astype(np.int32))
 
     @property
     def nnz(self) -> int:
