@@ -18,6 +18,12 @@ def rok(*args: object):  # type: ignore[no-untyped-def]
     return runner.invoke(app, [str(a) for a in args])
 
 
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path_factory, monkeypatch):  # type: ignore[no-untyped-def]
+    """The partner index is stored in a cache of this test module, not the user's."""
+    monkeypatch.setenv("ROK_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
 def test_mentoring_assigns_every_mentee_across_borders(mirror_db, tmp_path):
     page = tmp_path / "mentoring.html"
     result = rok("mentoring", "--format", "json", "--html", page, "--db", mirror_db)
@@ -27,6 +33,13 @@ def test_mentoring_assigns_every_mentee_across_borders(mirror_db, tmp_path):
     assert len(mentees) == len(set(mentees)) > 100
     assert all(p["mentee"][:2] != p["mentor"][:2] for p in pairs)
     assert all(p["domains_to_work_on"] for p in pairs)
+    order = ("leader", "strong", "moderate", "emerging")
+    for p in pairs:  # both sides' standing shown, the mentor's main group above the mentee's
+        assert p["mentor_index"] > 0 and p["mentee_index"] > 0
+        assert order.index(p["mentor_group"].rstrip("+-")) < order.index(p["mentee_group"].rstrip("+-"))
+        assert p["standing"].startswith(f"mentor {p['mentor_group']} (index ")
+    assert "strictly above" in json.loads(result.stdout)["notes"]["eligibility"]
+    assert "mentee_group" in page.read_text(encoding="utf-8")
     dom = _headless("--dump-dom", page.as_uri(), user_dir=tmp_path / "u").stdout
     assert dom.count("<line") == len(pairs)
 
@@ -52,7 +65,8 @@ def test_explicit_lists_and_capacity(mirror_db, tmp_path):
     ("RO11\nDE21\n", "DE21\nFR10\n", [], "DE21"),
     ("RO11\nBG31\nPL84\n", "DE21\n", ["--capacity", "1"], "cannot be placed"),
     ("RO11\nQQ99\n", "DE21\n", [], "QQ99"),
-    ("DE11\n", "DE21\n", [], "no allowed mentor"),
+    ("DE80\n", "DE11\n", [], "no allowed mentor"),  # a moderate region, a leader of its own country
+    ("DE11\n", "DE80\n", [], "no mentor is in a higher performance group than mentee DE11"),
 ])
 def test_mentoring_bad_input(mirror_db, tmp_path, mentees, mentors, extra, expected):
     (tmp_path / "a.txt").write_text(mentees, encoding="utf-8")
@@ -73,9 +87,33 @@ def test_complementarity_untapped_partners(mirror_db):
     assert len(comp) == 5 and comp[0]["score"] >= comp[-1]["score"] and "DE21" not in {c["partner"] for c in comp}
     gaps = rows("untapped", "--region", "DE21", "--k", "10")
     assert gaps and all(g["observed"] < g["expected"] and g["region_a"] == "DE21" for g in gaps)
+    assert all(g["expected"] >= 1 and g["name_a"] == "Oberbayern" and g["name_b"] for g in gaps)
+    assert [g["score"] for g in gaps] == sorted((g["score"] for g in gaps), reverse=True)
+    assert all(abs(g["score"] - g["complementarity"] * (g["expected"] - g["observed"]) / g["expected"] ** 0.5)
+               < 1e-9 for g in gaps)
     hits = rows("partners", "DE21", "--domain", "SC1", "--type", "PRC", "--type", "REC", "--k", "15")
     assert len(hits) == 15
     assert all(h["type"] in ("PRC", "REC") and h["region"] != "DE21" and h["reasons"] for h in hits)
+
+
+def test_partners_defaults_and_stored_index(mirror_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("ROK_CACHE", str(tmp_path))
+
+    def search(*extra: object) -> dict:
+        result = rok("partners", "DE21", "--domain", "SC1", *extra, "--format", "json", "--db", mirror_db)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    cold = search()
+    warm = search()
+    assert cold["notes"]["index"].startswith("built for loads up to #")
+    assert warm["notes"]["index"].startswith("stored for loads up to #")
+    assert cold["rows"] == warm["rows"] and len(list(tmp_path.glob("partners/partners-*.npz"))) == 1
+    hits = warm["rows"]
+    assert len(hits) == 20 and {h["type"] for h in hits} <= {"HES", "REC", "PRC"}
+    assert all(h["city"] and h["projects"] >= 1 and h["latest"] >= 2014 and h["umbrella"] == "" for h in hits)
+    everyone = search("--type", "all", "--umbrella", "--k", "300")["rows"]
+    assert {h["type"] for h in everyone} - {"HES", "REC", "PRC"}  # other types are searched when asked
 
 
 @pytest.mark.parametrize(("args", "expected"), [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -132,18 +133,26 @@ def test_untapped_ranking(small: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
     # median of the six off-diagonal values = 0.0625: AB and AC qualify, BC not
     got = untapped(sym, expected, min_complementarity_quantile=0.5, rca=small[0], M=small[1], density=small[2])
     assert list(got.columns) == ["region_a", "region_b", "complementarity", "observed", "expected", "ratio",
-                                 "shortfall", "score", "top_domains"]
+                                 "shortfall", "deficit", "score", "top_domains"]
     assert list(zip(got["region_a"], got["region_b"], strict=True)) == [("A", "B"), ("A", "C")]
-    # scores: 0.141667 * 3 = 0.425, 0.0625 * 3 = 0.1875
-    assert got["score"].tolist() == pytest.approx([0.425, 0.1875])
+    # Pearson deficits (e - o) / sqrt(e): 3 / sqrt(5) = 1.341641, 3 / 2 = 1.5
+    assert got["deficit"].tolist() == pytest.approx([3 / math.sqrt(5), 1.5])
+    # scores: 0.141667 * 1.341641 = 0.190066, 0.0625 * 1.5 = 0.09375
+    assert got["score"].tolist() == pytest.approx([0.85 / 6 * 3 / math.sqrt(5), 0.09375])
     assert got["shortfall"].tolist() == pytest.approx([3.0, 3.0])
     assert got["ratio"].tolist() == pytest.approx([0.4, 0.25])
     assert got.loc[0, "top_domains"].startswith("B->A d3 0.067")  # 0.1333 / 2
-    # all pairs, and a pair above expectation is never untapped
+    # the absolute shortfall, for comparison: 0.141667 * 3 = 0.425, 0.0625 * 3 = 0.1875
+    old = untapped(sym, expected, min_complementarity_quantile=0.5, rank_by="shortfall")
+    assert old["score"].tolist() == pytest.approx([0.425, 0.1875])
+    # all pairs, and a pair above expectation is never untapped; BC: deficit 1 / sqrt(1)
     everything = untapped(sym, expected.assign(observed=[2.0, 5.0, 0.0]), min_complementarity_quantile=0.0)
     assert list(zip(everything["region_a"], everything["region_b"], strict=True)) == [("A", "B"), ("B", "C")]
-    assert everything["score"].tolist() == pytest.approx([0.425, 0.1 / 3 * 1.25])
+    assert everything["score"].tolist() == pytest.approx([0.85 / 6 * 3 / math.sqrt(5), 0.125 / 3])
     assert (everything["top_domains"] == "").all()
+    # a pair expected below min_expected is not judged: BC (expected 1) goes at 1.5
+    judged = untapped(sym, expected, min_complementarity_quantile=0.0, min_expected=1.5)
+    assert ("B", "C") not in set(zip(judged["region_a"], judged["region_b"], strict=True)) and len(judged) == 2
     # one region's pairs, oriented from it
     mine = untapped(sym, expected, min_complementarity_quantile=0.0, region="c")
     assert list(zip(mine["region_a"], mine["region_b"], strict=True)) == [("C", "A"), ("C", "B")]
@@ -152,6 +161,24 @@ def test_untapped_ranking(small: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
         untapped(sym, expected, min_complementarity_quantile=2.0)
     with pytest.raises(InputError):
         untapped(sym, expected.drop(columns="expected"))
+    with pytest.raises(InputError, match="rank_by"):
+        untapped(sym, expected, rank_by="size")
+    with pytest.raises(InputError, match="min_expected"):
+        untapped(sym, expected, min_expected=0.0)
+
+
+def test_untapped_relative_not_absolute() -> None:
+    """Equal complementarity: a large pair 10% below expectation (100 expected, 90 observed) and a
+    small pair with nothing of the 4 expected. Absolute shortfall: 10 > 4, the large pair first;
+    Pearson deficit: 10 / 10 = 1 < 4 / 2 = 2, the small pair first."""
+    sym = pd.DataFrame([[np.nan, 0.2, 0.2, 0.0], [0.2, np.nan, 0.0, 0.0], [0.2, 0.0, np.nan, 0.0],
+                        [0.0, 0.0, 0.0, np.nan]], index=list("ABCD"), columns=list("ABCD"))
+    expected = pd.DataFrame({"source": ["A", "A"], "target": ["B", "C"], "observed": [90.0, 0.0],
+                             "expected": [100.0, 4.0]})
+    relative = untapped(sym, expected, min_complementarity_quantile=0.5)
+    assert relative["region_b"].tolist() == ["C", "B"] and relative["deficit"].tolist() == pytest.approx([2.0, 1.0])
+    absolute = untapped(sym, expected, min_complementarity_quantile=0.5, rank_by="shortfall")
+    assert absolute["region_b"].tolist() == ["B", "C"]
 
 
 # -- on the real mirror ---------------------------------------------------------------------
@@ -185,6 +212,6 @@ def test_mirror_matrix(mirror_parts) -> None:  # type: ignore[no-untyped-def]
     found = untapped(mutual(c), n.gravity.expected, region="DE21", k=10, rca=p.rca, M=p.specialised,
                      density=p.density)
     print(found.to_string())
-    assert (found["observed"] < found["expected"]).all()
+    assert (found["observed"] < found["expected"]).all() and (found["expected"] >= 1.0).all()
     assert found["score"].is_monotonic_decreasing
     assert (found["region_a"] == "DE21").all()

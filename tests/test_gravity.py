@@ -89,7 +89,16 @@ def test_gravity_data_bad_input() -> None:
         )
 
 
-TRUE = {"const": -3.0, "log_mass_i": 0.8, "log_mass_j": 0.7, "log_distance": -0.6, "same_country": 0.5}
+TRUE = {"const": -3.0, "log_mass_product": 0.75, "log_mass_ratio": -0.2, "log_distance": -0.6, "same_country": 0.5}
+FORMULA = ("flow ~ I(np.log(mass_i) + np.log(mass_j)) + I(np.abs(np.log(mass_i) - np.log(mass_j)))"
+           " + np.log(distance_km) + same_country")
+
+
+def design(data: pd.DataFrame) -> np.ndarray:
+    """The default design matrix, written out."""
+    li, lj = np.log(data["mass_i"].to_numpy()), np.log(data["mass_j"].to_numpy())
+    return np.column_stack([np.ones(len(data)), li + lj, np.abs(li - lj), np.log(data["distance_km"]),
+                            data["same_country"]])
 
 
 def synthetic(seed: int = 7, n_regions: int = 60, tech: float | None = None) -> pd.DataFrame:
@@ -107,27 +116,30 @@ def synthetic(seed: int = 7, n_regions: int = 60, tech: float | None = None) -> 
     skeleton = gravity_data(
         pd.DataFrame(columns=["source", "target", "weight"]), masses, centres, tech_proximity=proximity
     )
-    eta = (
-        TRUE["const"]
-        + TRUE["log_mass_i"] * np.log(skeleton["mass_i"])
-        + TRUE["log_mass_j"] * np.log(skeleton["mass_j"])
-    )
+    li, lj = np.log(skeleton["mass_i"]), np.log(skeleton["mass_j"])
+    eta = TRUE["const"] + TRUE["log_mass_product"] * (li + lj) + TRUE["log_mass_ratio"] * np.abs(li - lj)
     eta += (
         TRUE["log_distance"] * np.log(skeleton["distance_km"])
         + TRUE["same_country"] * skeleton["same_country"]
     )
     if tech is not None:
         eta += tech * skeleton["tech_proximity"]
+    # a region effect shared by all pairs of a region: the dyadic dependence of real networks
+    effect = pd.Series(rng.normal(0, 0.3, n_regions), index=codes)
+    eta += effect[skeleton["source"]].to_numpy() + effect[skeleton["target"]].to_numpy()
     flows = rng.poisson(np.exp(eta))
     edges = skeleton.loc[flows > 0, ["source", "target"]].assign(weight=flows[flows > 0].astype(float))
     return gravity_data(edges, masses, centres, tech_proximity=proximity if tech is not None else None)
 
 
+@pytest.mark.filterwarnings("ignore:the dyadic covariance")
 def test_ppml_recovers_a_known_model() -> None:
     data = synthetic()
     assert len(data) == 60 * 59 // 2 and (data["flow"] == 0).any()
     fit = ppml(data)
-    assert fit.converged and fit.n == len(data) and fit.cov_type == "HC1"
+    assert fit.converged and fit.n == len(data) and fit.cov_type == "dyadic"
+    assert fit.regions == 60 and fit.zero_share == pytest.approx((data["flow"] == 0).mean())
+    assert "1770 unordered pairs of 60 regions" in fit.sample().replace(",", "")
     table = fit.table.set_index("term")
     assert list(table.index) == list(TRUE)
     for term, beta in TRUE.items():
@@ -142,11 +154,11 @@ def test_ppml_recovers_a_known_model() -> None:
     assert abs(t["coef"] - 1.2) < 3 * t["se"]
 
 
+@pytest.mark.filterwarnings("ignore:the dyadic covariance")
 def test_ppml_matches_statsmodels_formula_and_scipy() -> None:
     data = synthetic(seed=11)
-    fit = ppml(data)
-    formula = "flow ~ np.log(mass_i) + np.log(mass_j) + np.log(distance_km) + same_country"
-    reference = smf.glm(formula, data=data, family=sm.families.Poisson()).fit(cov_type="HC1")
+    fit = ppml(data, cluster="HC1")
+    reference = smf.glm(FORMULA, data=data, family=sm.families.Poisson()).fit(cov_type="HC1")
     assert fit.table["coef"].to_numpy() == pytest.approx(reference.params.to_numpy(), abs=1e-6)
     # the sandwich HC1 of ppml is statsmodels' HC1
     # statsmodels' GLM "HC1" is HC0 (no small-sample factor); ours multiplies by n / (n - k)
@@ -154,29 +166,27 @@ def test_ppml_matches_statsmodels_formula_and_scipy() -> None:
     assert fit.table["se"].to_numpy() == pytest.approx(
         reference.bse.to_numpy() * math.sqrt(n / (n - k)), rel=1e-9
     )
+    assert fit.cov_type == "HC1" and fit.table["se_hc1"].tolist() == fit.table["se"].tolist()
+    # the default (dyadic) fit has the same coefficients and reports the same HC1 errors beside its own
+    dyadic = ppml(data)
+    assert dyadic.table["coef"].to_numpy() == pytest.approx(fit.table["coef"].to_numpy(), abs=1e-12)
+    assert dyadic.table["se_hc1"].to_numpy() == pytest.approx(fit.table["se"].to_numpy(), rel=1e-12)
     # a direct maximisation of the Poisson log-likelihood sum(y eta - exp(eta))
-    x = np.column_stack(
-        [
-            np.ones(len(data)),
-            np.log(data["mass_i"]),
-            np.log(data["mass_j"]),
-            np.log(data["distance_km"]),
-            data["same_country"],
-        ]
-    )
+    x = design(data)
     y = data["flow"].to_numpy()
     result = optimize.minimize(
         lambda b: np.exp(x @ b).sum() - y @ (x @ b),
         np.r_[math.log(y.mean()), 0, 0, 0, 0],
         jac=lambda b: x.T @ (np.exp(x @ b) - y),
         hess=lambda b: x.T @ (x * np.exp(x @ b)[:, None]),
-        method="trust-exact",
-        options={"gtol": 1e-10},
+        method="Newton-CG",
+        options={"xtol": 1e-12},
     )
     assert result.success
     assert fit.table["coef"].to_numpy() == pytest.approx(result.x, abs=1e-6)
 
 
+@pytest.mark.filterwarnings("ignore:the dyadic covariance")
 def test_ppml_non_integer_flows_and_derived_terms() -> None:
     data = synthetic(seed=5)
     half = ppml(data.assign(flow=data["flow"] / 2))
@@ -189,18 +199,10 @@ def test_ppml_non_integer_flows_and_derived_terms() -> None:
 
 
 def test_dyadic_and_cluster_errors() -> None:
-    data = synthetic(seed=4, n_regions=30)  # a draw whose dyadic matrix is positive definite
+    data = synthetic(seed=7, n_regions=60)  # a draw whose dyadic matrix is positive definite
     fit = ppml(data, cluster="dyadic")
     # brute force: meat = sum over all (p, q) of pairs sharing a region (p = q too) of s_p s_q'
-    x = np.column_stack(
-        [
-            np.ones(len(data)),
-            np.log(data["mass_i"]),
-            np.log(data["mass_j"]),
-            np.log(data["distance_km"]),
-            data["same_country"],
-        ]
-    )
+    x = design(data)
     y, mu = data["flow"].to_numpy(), fit.expected["expected"].to_numpy()
     s = x * (y - mu)[:, None]
     src, tgt = data["source"].to_numpy(), data["target"].to_numpy()
@@ -212,7 +214,7 @@ def test_dyadic_and_cluster_errors() -> None:
     )
     meat = s.T @ share.astype(float) @ s
     bread = np.linalg.inv(x.T @ (x * mu[:, None]))
-    cov = bread @ (meat * 30 / 29) @ bread
+    cov = bread @ (meat * 60 / 59) @ bread
     assert fit.table["se"].to_numpy() == pytest.approx(np.sqrt(np.diag(cov)), rel=1e-9)
     assert fit.cov_type == "dyadic"
     # with 9 regions the dyadic matrix of another draw has a negative eigenvalue: clipped to 0
@@ -220,13 +222,70 @@ def test_dyadic_and_cluster_errors() -> None:
         clipped = ppml(synthetic(seed=3, n_regions=9), cluster="dyadic")
     assert np.isfinite(clipped.table["se"]).all()
     by_source = ppml(data, cluster="source")
-    formula = "flow ~ np.log(mass_i) + np.log(mass_j) + np.log(distance_km) + same_country"
     groups = pd.factorize(data["source"])[0]
-    reference = smf.glm(formula, data=data, family=sm.families.Poisson()).fit(
+    reference = smf.glm(FORMULA, data=data, family=sm.families.Poisson()).fit(
         cov_type="cluster", cov_kwds={"groups": groups}
     )
     assert by_source.table["se"].to_numpy() == pytest.approx(reference.bse.to_numpy(), rel=1e-6)
     assert by_source.cov_type == "cluster:source"
+
+
+def test_dyadic_by_hand_on_six_regions() -> None:
+    """The dyadic sandwich written out pair by pair (no matrix shortcut) on 6 regions, 15 pairs."""
+    codes = ["AA1", "AA2", "BB1", "BB2", "CC1", "CC2"]
+    centres = pd.DataFrame({"region": codes, "lon": [0.0, 1.0, 4.0, 5.5, 9.0, 11.0],
+                            "lat": [50.0, 50.5, 48.0, 49.0, 45.0, 44.0]})
+    masses = pd.Series([30.0, 10.0, 50.0, 8.0, 20.0, 5.0], index=codes)
+    edges = pd.DataFrame({"source": ["AA1", "AA1", "AA1", "AA2", "BB1", "BB1", "BB1", "CC1", "AA2", "BB2"],
+                          "target": ["AA2", "BB1", "CC1", "BB1", "BB2", "CC1", "CC2", "CC2", "CC1", "CC2"],
+                          "weight": [9.0, 6.0, 2.0, 3.0, 5.0, 4.0, 1.0, 2.0, 1.0, 1.0]})
+    data = gravity_data(edges, masses, centres)
+    terms = ("log_mass_product", "log_distance")
+    with pytest.warns(RuntimeWarning, match="not positive semi-definite"):  # 6 regions: as expected
+        fit = ppml(data, terms=terms)
+    x = np.column_stack([np.ones(15), np.log(data["mass_i"] * data["mass_j"]), np.log(data["distance_km"])])
+    y, mu = data["flow"].to_numpy(), fit.expected["expected"].to_numpy()
+    ends = list(zip(data["source"], data["target"], strict=True))
+    meat = np.zeros((3, 3))
+    for p in range(15):
+        for q in range(15):
+            if set(ends[p]) & set(ends[q]):
+                meat += np.outer(x[p] * (y[p] - mu[p]), x[q] * (y[q] - mu[q]))
+    hessian = sum(mu[p] * np.outer(x[p], x[p]) for p in range(15))
+    bread = np.linalg.inv(hessian)
+    cov = bread @ meat @ bread * 6 / 5
+    values, vectors = np.linalg.eigh(cov)
+    assert values.min() < 0  # clipped at 0 (Cameron, Gelbach & Miller 2011)
+    cov = vectors @ np.diag(np.clip(values, 0, None)) @ vectors.T
+    assert fit.table["se"].to_numpy() == pytest.approx(np.sqrt(np.diag(cov)), rel=1e-10)
+    hc1 = bread @ sum(np.outer(x[p], x[p]) * (y[p] - mu[p]) ** 2 for p in range(15)) @ bread * 15 / 12
+    assert fit.table["se_hc1"].to_numpy() == pytest.approx(np.sqrt(np.diag(hc1)), rel=1e-10)
+
+
+@pytest.mark.filterwarnings("ignore:the dyadic covariance")
+def test_symmetric_in_the_order_of_the_codes() -> None:
+    """Renaming the regions so that their alphabetical order is reversed (country kept) changes
+    which end of a pair is 'i': the symmetric model gives identical coefficients and errors, the
+    directed two-mass terms do not."""
+    rng = np.random.default_rng(2)
+    codes = [f"{c}{k:02d}" for c in ("AA", "BB", "CC") for k in range(10)]
+    centres = pd.DataFrame({"region": codes, "lon": rng.uniform(-8, 25, 30), "lat": rng.uniform(38, 60, 30)})
+    masses = pd.Series(np.exp(rng.normal(4, 1, 30)), index=codes)
+    skeleton = gravity_data(pd.DataFrame(columns=["source", "target", "weight"]), masses, centres)
+    li, lj = np.log(skeleton["mass_i"]), np.log(skeleton["mass_j"])
+    eta = -4 + 0.7 * (li + lj) - 0.3 * np.abs(li - lj) - 0.5 * np.log(skeleton["distance_km"])
+    flows = rng.poisson(np.exp(eta + 0.6 * skeleton["same_country"]))
+    edges = skeleton.loc[flows > 0, ["source", "target"]].assign(weight=flows[flows > 0].astype(float))
+    rename = {c: c[:2] + f"{99 - int(c[2:]):02d}" for c in codes}  # AA00 -> AA99: order reversed in a country
+    renamed = gravity_data(edges.replace(rename), masses.rename(rename), centres.replace({"region": rename}))
+    assert (renamed["mass_i"].to_numpy() != skeleton["mass_i"].to_numpy()).any()  # the ends did swap
+    one, two = ppml(gravity_data(edges, masses, centres)), ppml(renamed)
+    for column in ("coef", "se", "se_hc1"):
+        assert one.table[column].to_numpy() == pytest.approx(two.table[column].to_numpy(), rel=1e-9)
+    directed = ("log_mass_i", "log_mass_j", "log_distance", "same_country")
+    a = ppml(gravity_data(edges, masses, centres), terms=directed).table["coef"].to_numpy()
+    b = ppml(renamed, terms=directed).table["coef"].to_numpy()
+    assert abs(a[1] - b[1]) > 1e-3  # the directed terms depend on the spelling of the codes
 
 
 def test_ppml_bad_input() -> None:
@@ -241,9 +300,9 @@ def test_ppml_bad_input() -> None:
         ppml(data.assign(flow=0.0))
     with pytest.raises(InputError, match="flow must be"):
         ppml(data.assign(flow=-1.0))
-    with pytest.raises(InputError, match="'log_mass_i' has missing"):
+    with pytest.raises(InputError, match="'log_mass_product' has missing"):
         ppml(data.assign(mass_i=0.0))
-    with pytest.raises(InputError, match="neither 'dyadic' nor a column"):
+    with pytest.raises(InputError, match="neither 'dyadic', 'HC1' nor a column"):
         ppml(data, cluster="country")
     with pytest.raises(InputError, match="no pairs"):
         ppml(data.iloc[:0])
@@ -278,13 +337,32 @@ def test_mirror_gravity(mirror_db: Path) -> None:
     n = len(masses)
     assert len(data) == n * (n - 1) // 2 and (data["flow"] == 0).any()
     assert data["flow"].sum() == edges.loc[~edges["internal"], "weight"].sum()
-    for cluster in (None, "dyadic"):
-        fit = ppml(data, cluster=cluster)
-        distance = fit.table.set_index("term").loc["log_distance"]
-        print(
-            f"\nNUTS 2 gravity ({fit.cov_type}), {fit.n} pairs, pseudo R2 {fit.pseudo_r2:.3f}:\n"
-            + fit.table.to_string(index=False)
-        )
-        assert fit.converged and 0 < fit.pseudo_r2 < 1
-        assert distance["coef"] < 0 and np.isfinite(distance["se"]) and distance["se"] > 0
-        assert distance["ci_high"] < 0
+    fit = ppml(data)
+    distance = fit.table.set_index("term").loc["log_distance"]
+    print(f"\nNUTS 2 gravity ({fit.cov_type}), {fit.sample()}, pseudo R2 {fit.r2_corr:.3f}:\n"
+          + fit.table.to_string(index=False))
+    assert fit.converged and 0 < fit.pseudo_r2 < 1 and 0 < fit.r2_corr < 1 and fit.regions == n
+    assert distance["coef"] < 0 and np.isfinite(distance["se"]) and distance["se"] > 0
+    assert distance["ci_high"] < 0
+    # pairs of one region are correlated: the dyadic errors exceed the HC1 ones on the real network
+    assert (fit.table["se"] > fit.table["se_hc1"]).all()
+
+
+@pytest.mark.mirror
+def test_cli_gravity_states_both_errors_and_the_sample(mirror_db: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from rok.cli.main import app
+
+    result = CliRunner().invoke(app, ["gravity", "--format", "json", "--db", str(mirror_db)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    table = {row["term"]: row for row in doc["rows"]}
+    assert list(table) == ["const", "log_mass_product", "log_mass_ratio", "log_distance", "same_country"]
+    assert all(row["se"] > row["se_hc1"] > 0 for row in table.values())
+    notes = doc["notes"]
+    assert "unordered pairs of" in notes["sample"] and "without collaboration" in notes["sample"]
+    assert notes["period"].startswith("projects starting 20") and "dyadic" in notes["standard_errors"]
+    assert "squared correlation" in notes["pseudo_r2"] and "fractional" in notes["selection"]

@@ -19,6 +19,7 @@ from rok.cooperation.mentoring import (
     pair_terms,
     select_regions,
 )
+from rok.cooperation.standing import higher_group, main_group
 from rok.errors import InputError
 
 
@@ -213,6 +214,64 @@ def test_select_regions() -> None:
         select_regions(table, mentee_groups=["strong"], mentor_groups=["strong"])
 
 
+def test_main_group_and_subgroups() -> None:
+    assert [main_group(g) for g in ("leader", "Strong+", "strong-", "moderate \u2212", "emerging", "insufficient data",
+                                    None, float("nan"), "")] == [
+        "leader", "strong", "strong", "moderate", "emerging", None, None, None, None]
+    assert higher_group("leader", "strong+") and higher_group("strong-", "moderate+")
+    assert not higher_group("strong+", "strong-") and not higher_group("moderate", "strong")
+    assert not higher_group("insufficient data", "emerging") and not higher_group("leader", "insufficient data")
+
+
+def test_select_regions_reads_main_groups() -> None:
+    table = pd.DataFrame({"index": [130.0, 110.0, 104.0, 80.0, np.nan, 50.0, 90.0],
+                          "group": ["leader", "strong+", "strong-", "moderate+", "insufficient data", "emerging-",
+                                    "insufficient data"]},
+                         index=pd.Index(["DE1", "FR1", "NL1", "IT1", "RO1", "PL1", "BG1"], name="region"))
+    assert select_regions(table) == (["IT1", "PL1"], ["DE1", "FR1", "NL1"])
+
+
+def _fake_profiles(groups: dict[str, tuple[str, float]]):  # noqa: ANN202
+    """Six regions, three domains: just what mentoring_programme reads."""
+    from types import SimpleNamespace
+
+    regions = list(groups)
+    domains = ["d1", "d2", "d3"]
+    rng = np.random.default_rng(0)
+    rca = pd.DataFrame(rng.uniform(0.2, 2.5, (len(regions), 3)), index=regions, columns=domains)
+    m = (rca >= 1).astype(int)
+    density = pd.DataFrame(rng.uniform(10, 90, (len(regions), 3)), index=regions, columns=domains)
+    table = pd.DataFrame({"index": [v[1] for v in groups.values()], "group": [v[0] for v in groups.values()]},
+                         index=pd.Index(regions, name="region"))
+    return SimpleNamespace(activity=rca, specialised=m, density=density, rca=rca, features=None,
+                           performance=SimpleNamespace(table=table), region_name=lambda c: f"Region {c}",
+                           domain_name=lambda d: d.upper())
+
+
+def test_programme_requires_a_higher_group_and_shows_both_sides() -> None:
+    fake = _fake_profiles({"AT01": ("leader", 140.0), "DE01": ("strong+", 118.0), "FR01": ("strong-", 102.0),
+                           "IT01": ("moderate", 85.0), "PL01": ("insufficient data", np.nan),
+                           "RO01": ("emerging", 40.0)})
+    out = mentoring_programme(fake, mentees=["FR01", "RO01"], mentors=["DE01", "AT01"], capacity=2)
+    row = out.set_index("mentee").loc["FR01"]
+    assert row["mentor"] == "AT01"  # DE01 (strong+) is in FR01's own main group: not above it
+    assert (row["mentee_group"], row["mentee_index"], row["mentor_group"], row["mentor_index"]) == (
+        "strong-", 102.0, "leader", 140.0)
+    assert row["standing"] == "mentor leader (index 140) above mentee strong- (index 102)"
+    assert list(out.columns[:8]) == ["mentee", "mentee_name", "mentee_group", "mentee_index", "mentor",
+                                     "mentor_name", "mentor_group", "mentor_index"]
+    # without the rule the same-group pair is allowed, and said to be so
+    free = mentoring_programme(fake, mentees=["FR01"], mentors=["DE01"], capacity=1, require_higher_group=False)
+    assert free.loc[0, "standing"] == "mentor strong+ (index 118) NOT above mentee strong- (index 102)"
+    with pytest.raises(InputError, match=r"no performance group and are not eligible.*PL01 \(insufficient data\)"):
+        mentoring_programme(fake, mentees=["PL01", "RO01"], mentors=["AT01"])
+    with pytest.raises(InputError, match="no mentor is in a higher performance group than mentee FR01"):
+        mentoring_programme(fake, mentees=["FR01", "RO01"], mentors=["DE01"], capacity=2)
+    # the automatic selection: mentees moderate and emerging, mentors leader and strong (both subgroups)
+    auto = mentoring_programme(fake, capacity=1)
+    assert sorted(auto["mentee"]) == ["IT01", "RO01"] and set(auto["mentor"]) <= {"AT01", "DE01", "FR01"}
+
+
 # -- scores ---------------------------------------------------------------------------------------
 def test_pair_score_terms() -> None:
     regions = ["AT01", "DE01", "FR01"]
@@ -258,13 +317,15 @@ def test_mirror_programme_for_every_mentee(profiles) -> None:  # noqa: ANN001
           f"{seconds:.2f} s")
     print(out.head(3).T.to_string())
     assert seconds < 10
-    placed = set(table.index[table["group"].isin(["emerging", "moderate"]) & table["index"].notna()])
+    placed = set(table.index[table["group"].map(main_group).isin(["emerging", "moderate"]) & table["index"].notna()])
     assert set(out["mentee"]) == placed & set(profiles.activity.index)
     assert not out["mentee"].duplicated().any()
     assert set(out["mentor"]) <= set(mentors)
     assert out.groupby("mentor").size().max() <= cap
     assert (out["mentee"].str[:2] != out["mentor"].str[:2]).all()
     assert out["domains_to_work_on"].str.len().gt(0).all()
+    assert all(higher_group(b, a) for a, b in zip(out["mentee_group"], out["mentor_group"], strict=True))
+    assert out[["mentee_index", "mentor_index"]].notna().all().all()
     again = mentoring_programme(profiles, capacity=cap, complementarity=c)
     pd.testing.assert_frame_equal(out, again)
 

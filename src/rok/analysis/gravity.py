@@ -1,21 +1,49 @@
 """Gravity model of region-pair collaboration, estimated by Poisson pseudo-maximum likelihood.
 
-For every unordered pair of distinct regions ``i < j`` (by code) with masses ``m_i, m_j > 0``,
-the collaboration intensity ``y_ij >= 0`` (co-participation links or a fractional weight: the
+For every unordered pair of distinct regions ``{i, j}`` with masses ``m_i, m_j > 0``, the
+collaboration intensity ``y_ij >= 0`` (co-participation links or a fractional weight: the
 caller decides; PPML accepts non-integer ``y``) is modelled as
 
-    E[y_ij | x_ij] = exp(b0 + b1 ln m_i + b2 ln m_j + b3 ln d_ij + b4 same_country_ij [+ b5 tech_ij])
+    E[y_ij | x_ij] = exp(b0 + b1 ln(m_i m_j) + b2 |ln m_i - ln m_j| + b3 ln d_ij
+                         + b4 same_country_ij [+ b5 tech_ij])
 
 with ``d_ij`` the great-circle distance (km) between the region centres, ``same_country_ij`` 1
 when both codes start with the same two letters, and optionally ``tech_ij`` a technological
-proximity of the two regions' profiles. ``b3`` is the distance elasticity of collaboration
+proximity of the two regions' profiles. ``b1`` is the elasticity of collaboration with respect
+to the joint mass, ``b2`` how much a pair of unequal masses collaborates more (``b2 > 0``) or
+less (``b2 < 0``) than a balanced pair of the same joint mass, ``b3`` the distance elasticity
 (expected negative), ``exp(b4) - 1`` the relative surplus of collaboration inside a country.
+
+Symmetric mass terms. The flows are undirected: ``{i, j}`` is one observation whatever the
+order in which its ends are written. The classical directed terms ``b1 ln m_i + b2 ln m_j``
+(origin and destination masses of trade flows) have no meaning here: with ``i`` the region
+whose code comes first alphabetically, ``b1`` and ``b2`` would depend on the spelling of the
+codes. Every function of the masses in the model is therefore symmetric in ``i`` and ``j``:
+``ln(m_i m_j)`` and ``|ln m_i - ln m_j|`` span the same space as ``ln min(m_i, m_j)`` and
+``ln max(m_i, m_j)`` (``ln max = (s + a) / 2``, ``ln min = (s - a) / 2`` with ``s`` the sum
+and ``a`` the absolute difference), i.e. the symmetric counterpart of the two-mass model; the
+classical constrained model ``b1 ln(m_i m_j)`` is nested (``b2 = 0``, terms
+``("log_mass_product", "log_distance", "same_country")``). The directed terms ``log_mass_i``
+and ``log_mass_j`` remain available for comparison only.
 
 PPML (Santos Silva & Tenreyro 2006) solves the Poisson score equations
 ``sum_ij (y_ij - mu_ij) x_ij = 0``; it is consistent whenever the conditional mean is right,
 whatever the distribution of ``y``, keeps the zero flows (which a log-linear OLS must drop), and
-is not biased by heteroskedasticity as log-linearised OLS is. Because the Poisson variance
-assumption is not believed, standard errors are heteroskedasticity-robust (sandwich, HC1).
+is not biased by heteroskedasticity as log-linearised OLS is.
+
+Standard errors. The pairs of one region are not independent: a region with collaboration
+above what its mass predicts lifts all its pairs at once. Heteroskedasticity-robust (HC1)
+errors treat the pairs as independent and are too small for such dyadic data. The default is
+the dyadic-robust sandwich (Fafchamps & Gubert 2007; Cameron, Gelbach & Miller 2011;
+Aronow, Samii & Assenova 2015), which lets the scores of any two pairs that share a region
+correlate; HC1 is reported beside it. Two-way clustering on the two ends (Cameron, Gelbach &
+Miller 2011) is not offered: with unordered pairs "first end" and "second end" are arbitrary,
+so it would depend on the order of the codes and would miss the correlation of ``{i, j}``
+with ``{k, i}``; the dyadic estimator is its symmetric generalisation.
+
+Goodness of fit: the squared correlation of observed and fitted flows (the pseudo-R^2 that
+Santos Silva & Tenreyro 2006 and Stata's ``ppml`` report) and the deviance R^2 of Cameron &
+Windmeijer (1996).
 
 References
 ----------
@@ -31,6 +59,8 @@ Aronow, P. M., Samii, C. & Assenova, V. A. (2015). Cluster-robust variance estim
 data. Political Analysis 23(4), 564-577.
 Cameron, A. C., Gelbach, J. B. & Miller, D. L. (2011). Robust inference with multiway
 clustering. Journal of Business & Economic Statistics 29(2), 238-249.
+Fafchamps, M. & Gubert, F. (2007). The formation of risk sharing networks. Journal of
+Development Economics 83(2), 326-350.
 Cameron, A. C. & Windmeijer, F. A. G. (1996). R-squared measures for count data regression
 models with applications to health-care utilization. Journal of Business & Economic Statistics
 14(2), 209-220.
@@ -45,7 +75,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
 from rok.errors import InputError
@@ -53,6 +82,7 @@ from rok.errors import InputError
 __all__ = [
     "EARTH_RADIUS_KM",
     "DEFAULT_TERMS",
+    "DEFAULT_FORMULA",
     "GravityResult",
     "great_circle_km",
     "gravity_data",
@@ -61,13 +91,16 @@ __all__ = [
 
 #: Mean Earth radius (IUGG), km.
 EARTH_RADIUS_KM = 6371.0088
-#: Regressors of the basic model (names understood by :func:`ppml`).
-DEFAULT_TERMS = ("log_mass_i", "log_mass_j", "log_distance", "same_country")
+#: Regressors of the basic model (names understood by :func:`ppml`); symmetric in the two regions.
+DEFAULT_TERMS = ("log_mass_product", "log_mass_ratio", "log_distance", "same_country")
+#: The model of :data:`DEFAULT_TERMS` as text.
+DEFAULT_FORMULA = "E[y_ij] = exp(b0 + b1 ln(m_i m_j) + b2 |ln m_i - ln m_j| + b3 ln d_ij + b4 same_country_ij)"
 #: Terms :func:`ppml` derives from the columns of :func:`gravity_data`.
 DERIVED_TERMS = {
     "log_mass_i": lambda d: np.log(d["mass_i"]),
     "log_mass_j": lambda d: np.log(d["mass_j"]),
     "log_mass_product": lambda d: np.log(d["mass_i"]) + np.log(d["mass_j"]),
+    "log_mass_ratio": lambda d: np.abs(np.log(d["mass_i"]) - np.log(d["mass_j"])),
     "log_distance": lambda d: np.log(d["distance_km"]),
 }
 
@@ -241,15 +274,21 @@ class GravityResult:
 
     Attributes
     ----------
-    table : ``term, coef, se, z, p, ci_low, ci_high`` (95% Wald intervals), the constant first.
+    table : ``term, coef, se, z, p, ci_low, ci_high`` with the standard errors of ``cov_type``
+        (95% Wald intervals), then ``se_hc1, p_hc1`` (heteroskedasticity-robust HC1, for
+        comparison), the constant first.
     n : number of pairs used.
+    regions : number of distinct regions in the pairs.
+    zero_share : share of the pairs with no collaboration (``y = 0``).
     pseudo_r2 : deviance R^2, ``1 - D(model) / D(constant only)`` (Cameron & Windmeijer 1996).
-    r2_corr : squared correlation of observed and expected flows (as Stata's ``ppml`` reports).
+    r2_corr : squared correlation of observed and fitted flows (the pseudo-R^2 of Santos Silva &
+        Tenreyro 2006 and Stata's ``ppml``).
     converged : whether the iteratively reweighted least squares converged.
-    cov_type : "HC1", "dyadic" or "cluster:<column>".
+    cov_type : "dyadic", "HC1" or "cluster:<column>".
     expected : ``source, target, observed, expected, ratio, residual`` per pair: ``expected`` is
         the fitted ``mu_ij``, ``ratio = observed / expected`` (< 1: less collaboration than the
         model expects) and ``residual`` the Pearson residual ``(y - mu) / sqrt(mu)``.
+    terms : the regressors after the constant.
     """
 
     table: pd.DataFrame
@@ -259,60 +298,78 @@ class GravityResult:
     converged: bool
     cov_type: str
     expected: pd.DataFrame
+    regions: int = 0
+    zero_share: float = float("nan")
+    terms: tuple[str, ...] = DEFAULT_TERMS
 
     def coef(self, term: str) -> float:
         """The coefficient of ``term``."""
         return float(self.table.set_index("term").loc[term, "coef"])
 
     def se(self, term: str) -> float:
-        """The standard error of ``term``."""
+        """The standard error of ``term`` (of ``cov_type``)."""
         return float(self.table.set_index("term").loc[term, "se"])
+
+    @property
+    def formula(self) -> str:
+        """The fitted model as text."""
+        if tuple(self.terms) == DEFAULT_TERMS:
+            return DEFAULT_FORMULA
+        return "E[y_ij] = exp(" + " + ".join(f"b{k} {t}" for k, t in enumerate(("const", *self.terms))) + ")"
+
+    def sample(self) -> str:
+        """The sample in words: pairs, regions, share of zero flows."""
+        return (f"{self.n:,} unordered pairs of {self.regions:,} regions, {100 * self.zero_share:.1f}% of them "
+                "without collaboration (kept: PPML)")
 
 
 def ppml(
     data: pd.DataFrame,
     *,
     terms: Sequence[str] = DEFAULT_TERMS,
-    cluster: str | None = None,
+    cluster: str | None = "dyadic",
 ) -> GravityResult:
     """Fit the gravity model by Poisson pseudo-maximum likelihood (formula in the module docstring).
 
     Parameters
     ----------
     data : pairs with ``flow`` and the regressors, e.g. :func:`gravity_data`.
-    terms : regressors after the constant: columns of ``data`` or the derived ``log_mass_i``,
-        ``log_mass_j``, ``log_mass_product`` (``ln m_i + ln m_j``) and ``log_distance``. Add
-        ``"tech_proximity"`` for the technological-proximity term.
-    cluster : standard errors. ``None`` (default): heteroskedasticity-robust HC1, the sandwich
-        ``(n / (n - k)) H^-1 (sum_p s_p s_p') H^-1`` with scores ``s_p = x_p (y_p - mu_p)`` and
-        ``H = sum_p mu_p x_p x_p'`` (Santos Silva & Tenreyro 2006). ``"dyadic"``: dyadic-robust
-        (Aronow, Samii & Assenova 2015), which lets the scores of any two pairs sharing a region
-        correlate, ``meat = sum_r S_r S_r' - sum_p s_p s_p'`` with ``S_r`` the sum of the scores of
-        the pairs involving ``r``, times ``G / (G - 1)`` (``G`` regions). Any other value names a
-        column of ``data`` for one-way cluster-robust errors (statsmodels' ``cluster``). The
-        dyadic matrix is not always positive semi-definite with few regions; its negative
+    terms : regressors after the constant: columns of ``data`` or the derived ``log_mass_product``
+        (``ln m_i + ln m_j``), ``log_mass_ratio`` (``|ln m_i - ln m_j|``), ``log_distance`` and, for
+        comparison only (they depend on the order of the codes), ``log_mass_i``, ``log_mass_j``.
+        Add ``"tech_proximity"`` for the technological-proximity term.
+    cluster : standard errors. ``"dyadic"`` (default): dyadic-robust (Aronow, Samii & Assenova
+        2015), ``V = H^-1 meat H^-1`` with ``H = sum_p mu_p x_p x_p'``, scores
+        ``s_p = x_p (y_p - mu_p)`` and ``meat = G / (G - 1) sum_{p, q share a region} s_p s_q'``
+        (``p = q`` included), computed as ``sum_r S_r S_r' - sum_p s_p s_p'`` with ``S_r`` the sum
+        of the scores of the pairs involving region ``r`` and ``G`` the number of regions (the
+        one-way cluster factor ``G / (G - 1)``; Aronow et al. use none, which gives slightly
+        smaller errors). ``None`` or ``"HC1"``: heteroskedasticity-robust,
+        ``meat = n / (n - k) sum_p s_p s_p'`` (Santos Silva & Tenreyro 2006). Any other value
+        names a column of ``data`` for one-way cluster-robust errors (statsmodels' ``cluster``).
+        The dyadic matrix is not always positive semi-definite with few regions; its negative
         eigenvalues are then set to 0 with a ``RuntimeWarning`` (Cameron, Gelbach & Miller 2011).
 
     Returns
     -------
-    :class:`GravityResult`.
+    :class:`GravityResult`, whose table holds the chosen errors and the HC1 ones beside them.
 
     Notes
     -----
-    With undirected flows the pair is ordered by code, so ``b1`` and ``b2`` estimate the same
-    elasticity and their sum is the elasticity with respect to joint mass (or use
-    ``log_mass_product``). The region pairs of one region are not independent; HC1 errors are
-    then too small, the dyadic ones are the honest choice for inference on real networks.
-
     statsmodels' GLM gives the same standard errors for ``cov_type="HC1"`` as for ``"HC0"`` (no
     small-sample factor); the HC1 standard errors here are its HC0 ones times ``sqrt(n / (n - k))``.
+    statsmodels has no dyadic estimator; the tests check it against the explicit double sum.
     """
+    import statsmodels.api as sm  # imported here: statsmodels takes a noticeable time to import
+
     y, x = _design(data, terms)
     fit = sm.GLM(y, x, family=sm.families.Poisson()).fit()
     mu = np.asarray(fit.fittedvalues, dtype=float)
-    cov, cov_type = _covariance(data, x.to_numpy(), y.to_numpy(), mu, cluster, fit)
+    kind = "HC1" if cluster is None or cluster == "HC1" else str(cluster)
+    cov, cov_type = _covariance(data, x.to_numpy(), y.to_numpy(), mu, kind, fit)
+    hc1 = cov if cov_type == "HC1" else _covariance(data, x.to_numpy(), y.to_numpy(), mu, "HC1", fit)[0]
     beta = np.asarray(fit.params, dtype=float)
-    se = np.sqrt(np.diag(cov))
+    se, se_hc1 = np.sqrt(np.diag(cov)), np.sqrt(np.diag(hc1))
     z = beta / se
     q = stats.norm.ppf(0.975)
     table = pd.DataFrame(
@@ -324,13 +381,16 @@ def ppml(
             "p": 2 * stats.norm.sf(np.abs(z)),
             "ci_low": beta - q * se,
             "ci_high": beta + q * se,
+            "se_hc1": se_hc1,
+            "p_hc1": 2 * stats.norm.sf(np.abs(beta / se_hc1)),
         }
     )
     observed = y.to_numpy()
+    ends = [data[c].to_numpy() for c in ("source", "target") if c in data]
     expected = pd.DataFrame(
         {
-            "source": data["source"].to_numpy() if "source" in data else np.arange(len(y)),
-            "target": data["target"].to_numpy() if "target" in data else np.arange(len(y)),
+            "source": ends[0] if len(ends) == 2 else np.arange(len(y)),
+            "target": ends[1] if len(ends) == 2 else np.arange(len(y)),
             "observed": observed,
             "expected": mu,
             "ratio": observed / mu,
@@ -345,6 +405,9 @@ def ppml(
         converged=bool(fit.converged),
         cov_type=cov_type,
         expected=expected,
+        regions=int(len(np.unique(np.concatenate(ends)))) if len(ends) == 2 else 0,
+        zero_share=float(np.mean(observed == 0)),
+        terms=tuple(terms),
     )
 
 
@@ -388,13 +451,13 @@ def _covariance(
     x: npt.NDArray[np.float64],
     y: npt.NDArray[np.float64],
     mu: npt.NDArray[np.float64],
-    cluster: str | None,
+    cluster: str,
     fit: object,
 ) -> tuple[npt.NDArray[np.float64], str]:
     bread = np.linalg.inv(x.T @ (x * mu[:, None]))
     scores = x * (y - mu)[:, None]
     n, k = x.shape
-    if cluster is None:
+    if cluster == "HC1":
         meat = scores.T @ scores * n / (n - k)
         return bread @ meat @ bread, "HC1"
     if cluster == "dyadic":
@@ -409,7 +472,7 @@ def _covariance(
         g = len(codes)
         return _clipped(bread @ (meat * g / (g - 1)) @ bread, g), "dyadic"
     if cluster not in data.columns:
-        raise InputError(f"cluster {cluster!r} is neither 'dyadic' nor a column of data", value=cluster)
+        raise InputError(f"cluster {cluster!r} is neither 'dyadic', 'HC1' nor a column of data", value=cluster)
     groups = pd.factorize(data[cluster])[0]
     robust = fit.model.fit(cov_type="cluster", cov_kwds={"groups": groups})  # type: ignore[attr-defined]
     return np.asarray(robust.cov_params(), dtype=float), f"cluster:{cluster}"
@@ -423,7 +486,7 @@ def _clipped(cov: npt.NDArray[np.float64], g: int) -> npt.NDArray[np.float64]:
         return cov
     warnings.warn(
         f"the dyadic covariance over {g} regions is not positive semi-definite; its negative "
-        "eigenvalues are set to 0 (too few regions for dyadic errors?)",
+        "eigenvalues are set to 0 (few regions, or little correlation between pairs sharing a region)",
         RuntimeWarning,
         stacklevel=4,
     )

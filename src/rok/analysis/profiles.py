@@ -156,6 +156,12 @@ class Profiles:
         self._cache[name] = value
         return value
 
+    def replace_analysis(self, name: str, value: Any) -> None:
+        """Use ``value`` as the analysis ``name`` (e.g. a performance index computed with other
+        options than the default); analyses that were derived from it are not recomputed."""
+        self._errors.pop(name, None)
+        self._cache[name] = value
+
     def available(self, name: str) -> tuple[bool, str]:
         """``(True, "")`` when analysis ``name`` can be shown as advice, else ``(False, reason)``.
 

@@ -6,19 +6,17 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import typer
 
 from rok import config
-from rok.analysis.performance import INSUFFICIENT
-from rok.analysis.profiles import Profiles
 from rok.cli.output import check_format, emit, format_cell
 from rok.errors import InputError
-from rok.measures import open_engine
-from rok.measures.selection import MIN_MASS
-from rok.measures.taxonomies import default_selection
+
+if TYPE_CHECKING:  # imported where used: a command that does not need them starts faster
+    from rok.analysis.profiles import Profiles
 
 __all__ = ["register", "parse_years", "compute", "complexity_notes"]
 
@@ -33,8 +31,8 @@ FrameworkOpt = typer.Option(None, "--framework", help="FP7, H2020 or HORIZON pro
 TaxonomyOpt = typer.Option(None, "--taxonomy", help="Domain taxonomy, e.g. euroscivoc-2, h2020-theme, h2020-part "
                            "(default: the best loaded knowledge taxonomy with placed participations, else h2020-part; "
                            "the choice is stated).")
-MinMassOpt = typer.Option(MIN_MASS, "--min-mass", help="Participations (full count) a region needs in a domain to "
-                          f"count as specialised (default {MIN_MASS:g}; 0: RCA alone).")
+MinMassOpt = typer.Option(None, "--min-mass", help="Participations (full count) a region needs in a domain to "
+                          "count as specialised (default: 5, rok.measures.MIN_MASS; 0: RCA alone).")
 
 _YEARS = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4}))?\s*$")
 
@@ -51,11 +49,15 @@ def parse_years(text: str | None) -> tuple[int, int] | None:
 
 
 def compute(level: int, counting: str, measure: str, years: str | None, engine: str, db: Path | None,
-            taxonomy: str | None = None, min_mass: float = MIN_MASS, framework: str | None = None) -> Profiles:
+            taxonomy: str | None = None, min_mass: float | None = None, framework: str | None = None) -> Profiles:
     """Open the engine on the warehouse and compute the profiles of the selection (taxonomy None:
     the default taxonomy of :func:`rok.measures.taxonomies.default_selection`)."""
+    from rok.analysis.profiles import Profiles
+    from rok.measures import MIN_MASS, open_engine
+    from rok.measures.taxonomies import default_selection
+
     fields = dict(level=level, measure=measure, counting=counting, years=parse_years(years), taxonomy=taxonomy,
-                  min_mass=min_mass, framework=framework)
+                  min_mass=MIN_MASS if min_mass is None else min_mass, framework=framework)
     path = config.db_path(db)
     if not Path(path).exists():
         raise InputError("no warehouse here yet; run `rok ingest mirror` first", file=str(path))
@@ -186,12 +188,13 @@ def register(app: typer.Typer, friendly: Any) -> None:
         if (reference, window, min_indicators) != ("eu27", 3, None):
             from rok.analysis.performance import performance_of_selection
 
-            with open_engine(engine, config.db_path(db)) as running:
-                indicators = running.execute(running.table("indicators_nuts2021"))
-            p.performance = performance_of_selection(indicators, p.actors, p.activity.index, reference=reference,
-                                                     window=window, min_indicators=min_indicators)
+            p.replace_analysis("performance", performance_of_selection(
+                p.indicators, p.actors, p.activity.index, reference=reference, window=window,
+                min_indicators=min_indicators))
         result = p.performance
         assert result is not None
+        from rok.analysis.performance import INSUFFICIENT
+
         notes = _notes(p, reference=f"{result.reference} aggregate = 100",
                        groups="leader > 125, strong 100-125, moderate 70-100, emerging < 70; +/- = top/bottom third "
                               "of the group's range (" + ", ".join(f"{g} {a:.1f}/{b:.1f}" for g, (a, b) in result.cuts.items()) + ")",
@@ -268,6 +271,7 @@ def register_profile(app: typer.Typer, friendly: Any) -> None:
         networks = None
         if all_regions or html:
             from rok.analysis.network_profiles import Networks
+            from rok.measures import open_engine
 
             with open_engine(engine, path) as running:
                 networks = Networks.compute(running, replace(p.selection, measure="participations"),

@@ -15,6 +15,9 @@ from rok.errors import InputError
 
 __all__ = ["register", "read_codes"]
 
+ELIGIBILITY = ("a mentor's main performance group (leader > strong > moderate > emerging; + and - subgroups count as "
+               "their group) strictly above its mentee's; regions without a group (insufficient data) not eligible")
+
 
 def read_codes(path: Path) -> list[str]:
     """Region codes from a file: one per line, or a CSV with a ``region`` column (``#`` comments)."""
@@ -82,10 +85,11 @@ def register(app: typer.Typer, friendly: Any) -> None:
             html.parent.mkdir(parents=True, exist_ok=True)
             html.write_text(mentoring_page(pairs, positions, config.db_path(db), 2, settings), encoding="utf-8")
             typer.echo(f"wrote {html}", err=True)
-        shown = pairs if fmt != "text" else pairs[["mentee", "mentee_name", "mentor", "mentor_name", "score",
+        shown = pairs if fmt != "text" else pairs[["mentee", "mentee_name", "mentee_group", "mentee_index", "mentor",
+                                                  "mentor_name", "mentor_group", "mentor_index", "score",
                                                   "domains_to_work_on", "existing_ties"]]
-        emit(shown, fmt, title="mentoring programme (all reasons: --format csv or json, or --html)", notes={"settings": settings,
-                                                              "selection": p.selection.describe()}, limit=60)
+        emit(shown, fmt, title="mentoring programme (all reasons: --format csv or json, or --html)",
+             notes={"settings": settings, "eligibility": ELIGIBILITY, "selection": p.selection.describe()}, limit=60)
 
 
 def register_search(app: typer.Typer, friendly: Any) -> None:
@@ -117,6 +121,12 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
     @friendly
     def untapped_cmd(region: str = typer.Option(None, "--region", help="Only pairs with this region."),
                      k: int = typer.Option(50, "--k", help="How many pairs."),
+                     min_expected: float = typer.Option(1.0, "--min-expected",
+                                                        help="Judge only pairs expected to collaborate at least "
+                                                             "this much (units of the flows; default 1)."),
+                     rank_by: str = typer.Option("residual", "--rank-by",
+                                                 help="residual (default: Pearson deficit, relative to the "
+                                                      "expectation) or shortfall (absolute; favours large regions)."),
                      years: str = typer.Option(None, "--years", help="Project start years FROM-TO."),
                      engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
         """Complementary region pairs that collaborate less than the gravity model expects."""
@@ -132,36 +142,75 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
         if n.gravity is None:
             raise InputError("the gravity model could not be estimated for this selection")
         both = mutual(complementarity_matrix(p.rca, p.specialised, p.density))
-        table = untapped(both, n.gravity.expected, k=k, region=code, rca=p.rca, M=p.specialised, density=p.density)
+        table = untapped(both, n.gravity.expected, k=k, region=code, rca=p.rca, M=p.specialised, density=p.density,
+                         min_expected=min_expected, rank_by=rank_by)
+        table.insert(1, "name_a", [p.region_name(c) for c in table["region_a"]])
+        table.insert(3, "name_b", [p.region_name(c) for c in table["region_b"]])
+        score = ("mutual complementarity x (expected - observed) / sqrt(expected), the Pearson deficit"
+                 if rank_by == "residual" else "mutual complementarity x (expected - observed), absolute shortfall")
         emit(table, fmt, title="untapped cooperation: complementary pairs below their expected collaboration",
-             notes={"score": "mutual complementarity x (expected - observed collaboration)",
-                    "expected": "gravity model (PPML) of region-pair co-participation",
+             notes={"score": score,
+                    "pairs judged": f"mutual complementarity in the top quarter, observed < expected, expected >= "
+                                    f"{min_expected:g}",
+                    "expected": f"gravity model (PPML) of region-pair co-participation: {n.gravity.formula}",
                     "selection": p.selection.describe()}, limit=50)
 
     @app.command("partners")
     @friendly
     def partners_cmd(region: str = typer.Argument(..., help="The searching region (NUTS 2), e.g. DE21."),
                      domain: str = typer.Option(..., "--domain", help="The domain (programme part), e.g. SC1."),
-                     types: list[str] = typer.Option(None, "--type", help="Actor types: PRC (firms), REC, HES, PUB, "
-                                                                          "OTH; repeat for several."),
+                     types: list[str] = typer.Option(None, "--type", help="Actor types: HES (higher education), REC "
+                                                                          "(research), PRC (firms), PUB, OTH, or all; "
+                                                                          "repeat for several (default: HES REC PRC)."),
+                     umbrella: bool = typer.Option(False, "--umbrella",
+                                                   help="Rank umbrella bodies (associations, networks, platforms, "
+                                                        "agencies) like the others instead of after them."),
                      prefer: str = typer.Option("new", "--prefer", help="new ties, existing ones, or any."),
                      k: int = typer.Option(20, "--k"),
                      years: str = typer.Option(None, "--years", help="Project start years FROM-TO."),
                      engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
-        """Organisations elsewhere to partner with in a domain, each with its reasons."""
-        from types import SimpleNamespace
+        """Organisations elsewhere to partner with in a domain, each with its evidence and reasons.
 
-        from rok.cooperation.partners import PartnerIndex
-        from rok.measures import open_engine
-        from rok.measures.networks import org_edges, org_nodes
+        The partner index is stored in the cache and rebuilt only when the warehouse's load
+        history (or the placement of organisations) changes."""
+        from rok.cli.analysis import parse_years
+        from rok.cooperation.partner_store import load_or_build
+        from rok.cooperation.partners import DEFAULT_TYPES, PartnerIndex
 
         check_format(fmt)
-        p = compute(2, "fractional", "participations", years, engine, db)
-        code = p.check_region(region)
-        with open_engine(engine, config.db_path(db)) as running:
-            graph = SimpleNamespace(org_nodes=org_nodes(running, p.selection), org_edges=org_edges(running, p.selection))
-            index = PartnerIndex.from_profiles(running, p, graph)
-        hits = index.search(region=code, domain=domain, types=types or None, prefer=prefer, k=k)  # type: ignore[arg-type]
-        emit(hits, fmt, title=f"partners for {code} {p.region_name(code)} in {domain}",
+        path = config.db_path(db)
+        span = parse_years(years)
+        selection = {"level": 2, "measure": "participations", "counting": "fractional", "years": span,
+                     "taxonomy": "h2020-part"}
+
+        def build() -> PartnerIndex:
+            from types import SimpleNamespace
+
+            from rok.measures import open_engine
+            from rok.measures.networks import org_edges, org_nodes
+
+            p = compute(2, "fractional", "participations", years, engine, db)
+            with open_engine(engine, path) as running:
+                graph = SimpleNamespace(org_nodes=org_nodes(running, p.selection),
+                                        org_edges=org_edges(running, p.selection))
+                return PartnerIndex.from_profiles(running, p, graph)
+
+        index, stored = load_or_build(path, selection, build, weights=(0.5, 0.3, 0.2), cap=2.0)
+        code = index.check_region(region)
+        hits = index.search(region=code, domain=domain, types=types or DEFAULT_TYPES, prefer=prefer,  # type: ignore[arg-type]
+                            k=k, umbrella=umbrella)
+        searched = "all types" if not types else ", ".join(types)
+        emit(hits, fmt, title=f"partners for {code} {index.region_name(code)} in {domain}",
              notes={"score": "0.5 activity percentile in the domain + 0.3 complementarity of the partner's region "
-                             "+ 0.2 network term (new: no tie yet)", "selection": p.selection.describe()}, limit=k)
+                             "+ 0.2 network term (new: no tie yet)",
+                    "searched": (f"actor types {searched}" if types else f"actor types {', '.join(DEFAULT_TYPES)} "
+                                 "(research and innovation actors; --type to choose)")
+                                + ("; umbrella bodies ranked like the others" if umbrella else
+                                   "; umbrella bodies (type OTH; network, federation, alliance, platform or "
+                                   "European association in the name; or >= 20 projects in >= 6 domains with a "
+                                   "median EC contribution below half the usual) ranked after the others"),
+                    "evidence": "projects: its projects in the domain; latest: their latest start year; ties: "
+                                "organisations of the searching region it already shares a project with",
+                    "index": f"{stored['status']} for loads up to #{stored['max_load_id']} "
+                             f"(history sha256 {stored['loads_sha256'][:12]})",
+                    "selection": index.meta.get("selection", "")}, limit=k)

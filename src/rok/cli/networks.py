@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import typer
 
 from rok import config
-from rok.analysis.network_profiles import Networks
 from rok.cli.analysis import DbOpt, EngineOpt, FormatOpt, LevelOpt, YearsOpt, parse_years
 from rok.cli.output import check_format, emit
 from rok.errors import InputError
-from rok.measures import Selection, open_engine
+
+if TYPE_CHECKING:  # imported where used: a command that does not need them starts faster
+    from rok.analysis.network_profiles import Networks
 
 __all__ = ["register"]
 
@@ -24,6 +25,9 @@ NetworkOpt = typer.Option("regions", "--network", help="regions or organisations
 
 def compute(level: int, counting: str, years: str | None, domain: str | None, engine: str, db: Path | None, *,
             organisations: bool, betweenness: bool = True) -> Networks:
+    from rok.analysis.network_profiles import Networks
+    from rok.measures import Selection, open_engine
+
     sel = Selection(level=level, counting=counting, years=parse_years(years))
     path = config.db_path(db)
     if not Path(path).exists():
@@ -163,8 +167,25 @@ def register(app: typer.Typer, friendly: Any) -> None:
         if n.gravity is None:
             raise InputError(str(n.coverage.get("gravity", "the gravity model could not be estimated")))
         g = n.gravity
-        notes = _notes(n, model="E[y_ij] = exp(b0 + b1 ln m_i + b2 ln m_j + b3 ln d_ij + b4 same_country_ij)",
-                       pairs=g.n, pseudo_r2=round(g.pseudo_r2, 4), standard_errors=g.cov_type)
+        notes = _notes(n, model=g.formula, sample=g.sample(), period=_period(db, parse_years(years)),
+                       masses="participations of the region (project x organisation, full count); flow: "
+                              f"co-participation weight of the pair ({n.selection.counting} counting)",
+                       standard_errors=f"{g.cov_type} (se, p, ci: pairs sharing a region may correlate; Aronow, "
+                                       "Samii & Assenova 2015); se_hc1, p_hc1: heteroskedasticity-robust only, "
+                                       "too small for dyadic data",
+                       pseudo_r2=f"{g.r2_corr:.4f} (squared correlation of observed and fitted; Santos Silva & "
+                                 f"Tenreyro 2006); deviance R2 {g.pseudo_r2:.4f}")
         table = g.expected.sort_values("ratio") if pairs else g.table
         emit(pd.DataFrame(table).reset_index(drop=True), fmt,
              title="observed vs expected collaboration" if pairs else "gravity model (PPML)", notes=notes, limit=40)
+
+
+def _period(db: Path | None, years: tuple[int, int] | None) -> str:
+    """The start years of the projects actually in the warehouse for the selection."""
+    import duckdb
+
+    where = f"WHERE start_year BETWEEN {int(years[0])} AND {int(years[1])}" if years else ""
+    with duckdb.connect(str(config.db_path(db)), read_only=True) as con:
+        low, high, count = con.execute(  # type: ignore[misc]  # an aggregate always returns one row
+            f"SELECT min(start_year), max(start_year), count(*) FROM projects {where}").fetchone()
+    return f"projects starting {low}-{high} ({count:,} projects)" if count else "no project"

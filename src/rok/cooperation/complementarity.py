@@ -33,8 +33,19 @@ other).
 
 Untapped cooperation (:func:`untapped`): pairs among the most complementary (mutual score
 at or above a quantile of all pairs) whose observed collaboration falls short of what the
-gravity model expects (Scherngell & Barber 2009; :mod:`rok.analysis.gravity`), ranked by
-``complementarity * shortfall`` with ``shortfall = expected - observed``.
+gravity model expects (Scherngell & Barber 2009; :mod:`rok.analysis.gravity`), and whose
+expected collaboration is large enough to judge (``expected >= min_expected``), ranked by
+``complementarity * deficit`` with the Pearson deficit ``(expected - observed) / sqrt(expected)``.
+The absolute shortfall ``expected - observed`` grows with the expected collaboration, hence with
+the size of the two regions: ranking by it lists the largest regions first whatever their
+relative shortfall. The Pearson residual measures the shortfall in units of its standard
+deviation under the model's variance (Poisson, ``var = mu``; Cameron & Trivedi 2013, ch. 5.2),
+so a small pair with no collaboration at all can outrank a large pair slightly below
+expectation. Under a quasi-Poisson variance ``var = phi mu`` (fractional weights are not counts)
+every residual is divided by the same ``sqrt(phi)``: the ranking does not change.
+
+References: Cameron, A. C. & Trivedi, P. K. (2013). *Regression Analysis of Count Data*, 2nd ed.
+Cambridge University Press.
 """
 
 from __future__ import annotations
@@ -56,6 +67,8 @@ __all__ = [
     "mutual",
     "strength",
     "untapped",
+    "UNTAPPED_RANKINGS",
+    "MIN_EXPECTED",
 ]
 
 DIRECTIONS = ("for", "from", "mutual")
@@ -199,17 +212,32 @@ def complementarity_for(profiles: object, region: str, *, direction: Direction =
     return pd.DataFrame(rows, columns=["partner", "name", "score", "rank", "domains"])
 
 
+UNTAPPED_RANKINGS = ("residual", "shortfall")
+#: Default smallest expected collaboration for a pair to be judged (in the units of the flows).
+MIN_EXPECTED = 1.0
+
+
 def untapped(C_sym: pd.DataFrame, expected: pd.DataFrame, *,  # noqa: N803
              min_complementarity_quantile: float = 0.75, k: int = 50, region: str | None = None,
              rca: pd.DataFrame | None = None, M: pd.DataFrame | None = None,  # noqa: N803
-             density: pd.DataFrame | None = None, cap: float = 2.0, top_domains: int = 3) -> pd.DataFrame:
+             density: pd.DataFrame | None = None, cap: float = 2.0, top_domains: int = 3,
+             min_expected: float = MIN_EXPECTED, rank_by: str = "residual") -> pd.DataFrame:
     """Complementary region pairs that collaborate less than the gravity model expects.
 
     A pair ``{a, b}`` of ``expected`` (the gravity fit: ``source, target, observed,
     expected``, one row per pair) qualifies when ``C_sym[a,b]`` is at or above the
-    ``min_complementarity_quantile`` of all off-diagonal pairs of ``C_sym`` and
-    ``observed < expected``. ``shortfall = expected - observed``; pairs are ranked by
-    ``score = complementarity * shortfall`` (largest first).
+    ``min_complementarity_quantile`` of all off-diagonal pairs of ``C_sym``,
+    ``observed < expected`` and ``expected >= min_expected`` (a pair expected to have almost no
+    collaboration cannot fall short of it in any meaningful way; default 1, in the units of the
+    flows: with fractional counting about one shared project's worth).
+
+    Ranking (``rank_by``):
+
+    - ``"residual"`` (default): ``deficit = (expected - observed) / sqrt(expected)``, minus the
+      Pearson residual of the fit; ``score = complementarity * deficit``. The shortfall relative
+      to what the pair's size leads one to expect (module docstring).
+    - ``"shortfall"``: ``score = complementarity * (expected - observed)``, the absolute shortfall,
+      which favours pairs of large regions (kept for comparison).
 
     ``region`` keeps only the pairs that involve it. With ``rca``, ``M`` and ``density``
     (those that made ``C_sym``) ``top_domains`` gives the largest contributions both ways
@@ -218,17 +246,22 @@ def untapped(C_sym: pd.DataFrame, expected: pd.DataFrame, *,  # noqa: N803
     Returns
     -------
     DataFrame with columns ``region_a``, ``region_b``, ``complementarity``, ``observed``,
-    ``expected``, ``ratio`` (observed / expected), ``shortfall``, ``score`` and
-    ``top_domains``, at most ``k`` rows.
+    ``expected``, ``ratio`` (observed / expected), ``shortfall`` (expected - observed),
+    ``deficit`` (the Pearson deficit), ``score`` and ``top_domains``, at most ``k`` rows, best
+    first (ties by region codes).
     """
     if not 0.0 <= min_complementarity_quantile <= 1.0:
         raise InputError("min_complementarity_quantile must be within 0..1", column="min_complementarity_quantile",
                          value=min_complementarity_quantile)
+    if rank_by not in UNTAPPED_RANKINGS:
+        raise InputError(f"rank_by must be one of {', '.join(UNTAPPED_RANKINGS)}", column="rank_by", value=rank_by)
+    if not (np.isfinite(min_expected) and min_expected > 0):
+        raise InputError("min_expected must be a positive number", column="min_expected", value=min_expected)
     missing = {"source", "target", "observed", "expected"} - set(expected.columns)
     if missing:
         raise InputError(f"the expected table lacks columns {', '.join(sorted(missing))}")
-    columns = ["region_a", "region_b", "complementarity", "observed", "expected", "ratio", "shortfall", "score",
-               "top_domains"]
+    columns = ["region_a", "region_b", "complementarity", "observed", "expected", "ratio", "shortfall", "deficit",
+               "score", "top_domains"]
     values = C_sym.to_numpy(dtype=float)
     off = values[~np.eye(len(values), dtype=bool)]
     off = off[np.isfinite(off)]
@@ -251,12 +284,13 @@ def untapped(C_sym: pd.DataFrame, expected: pd.DataFrame, *,  # noqa: N803
     comp = values[i, j]
     obs = pairs["observed"].to_numpy(dtype=float)
     exp = pairs["expected"].to_numpy(dtype=float)
-    keep = (comp >= threshold) & (obs < exp)
+    keep = (comp >= threshold) & (obs < exp) & (exp >= min_expected)
     out = pd.DataFrame({"region_a": pairs["source"].to_numpy()[keep], "region_b": pairs["target"].to_numpy()[keep],
                         "complementarity": comp[keep], "observed": obs[keep], "expected": exp[keep]})
     out["ratio"] = out["observed"] / out["expected"]
     out["shortfall"] = out["expected"] - out["observed"]
-    out["score"] = out["complementarity"] * out["shortfall"]
+    out["deficit"] = out["shortfall"] / np.sqrt(out["expected"])
+    out["score"] = out["complementarity"] * (out["deficit"] if rank_by == "residual" else out["shortfall"])
     out = out.sort_values(["score", "region_a", "region_b"], ascending=[False, True, True], kind="stable").head(k)
     out = out.reset_index(drop=True)
     if rca is not None and M is not None and density is not None:

@@ -42,13 +42,17 @@ def mentoring_page(pairs: pd.DataFrame, positions: pd.DataFrame, db: str | Path,
     """The HTML page of a mentoring assignment (``pairs`` from
     :func:`rok.cooperation.mentoring.mentoring_programme`)."""
     svg = mentoring_svg(pairs, positions, map_paths(load_shapes(db, level), width=900))
-    shown = pairs[["mentee", "mentee_name", "mentor", "mentor_name", "score", "domains_to_work_on",
-                   "mentor_strengths", "existing_ties"]]
+    shown = pairs[["mentee", "mentee_name", "mentee_group", "mentee_index", "mentor", "mentor_name", "mentor_group",
+                   "mentor_index", "score", "domains_to_work_on", "mentor_strengths", "existing_ties"]]
     body = (f"<section><p class='lead'>{len(pairs)} mentee regions, each paired with a mentor region "
             f"({pairs['mentor'].nunique()} mentors). {escape(settings)}</p>{svg}"
             "<p class='note'>Green: mentors; orange: mentees; a line per pair. Hover a line for the domains the "
             "pair would work on.</p></section><section><h2>Pairs and their reasons</h2>"
-            f"{_table(shown, numeric=('score',), digits=3)}</section><section><h2>How the pairs are made</h2><p>"
+            f"{_table(shown, numeric=('score', 'mentee_index', 'mentor_index'), digits=3)}</section>"
+            "<section><h2>How the pairs are made</h2><p>"
+            "Eligibility: a mentor's research performance group (after the Regional Innovation Scoreboard: leader, "
+            "strong, moderate, emerging; the + and − subgroups count as their group) is strictly above its "
+            "mentee's; regions whose group cannot be computed (insufficient data) take no part. "
             "A score per pair: 0.5 × complementarity (the mentor strong where the mentee is not yet specialised "
             "but has related capabilities; Balland et al. 2019 relatedness density), 0.3 × structural similarity "
             "(after the S3 Regional Benchmarking Tool, Navarro et al. 2014), 0.2 × shared domains (Jaccard). The "

@@ -108,8 +108,8 @@ def region_network_page(n: Any, db: str | Any, *, highlight: str | None = None) 
     if n.gravity is not None:
         coef = n.gravity.table.copy()
         tables += (f"<section><h2>Gravity model of collaboration (PPML)</h2>{_table(coef, numeric=tuple(coef.columns[1:]), digits=4)}"
-                   f"<p class='note'>E[y_ij] = exp(b0 + b1 ln m_i + b2 ln m_j + b3 ln d_ij + b4 same country), "
-                   f"{n.gravity.n:,} region pairs, pseudo R² {n.gravity.pseudo_r2:.3f}; Santos Silva &amp; Tenreyro "
+                   f"<p class='note'>{escape(n.gravity.formula)}; {escape(n.gravity.sample())}; standard errors "
+                   f"{n.gravity.cov_type} (HC1 beside them), pseudo R² {n.gravity.r2_corr:.3f}; Santos Silva &amp; Tenreyro "
                    "(2006), Scherngell &amp; Barber (2009).</p></section>")
     notes = (f"<p>Selection: {escape(n.selection.describe())}"
              + (f", domain {escape(n.domain)}" if n.domain else "")
