@@ -23,7 +23,8 @@ def test_groups_against_the_eu27_aggregate(mirror_db):
     grouped = [r for r in rows.values() if r["group"] != "insufficient data"]
     assert sum(r["group"] == "leader" for r in grouped) / len(grouped) <= 0.2
     assert out["notes"]["reference"] == "EU-27 (2020) aggregate = 100"
-    assert "tertiary 2022-2024" in out["notes"]["indicator_years"]
+    assert "tertiary 2021-2024" in out["notes"]["indicator_years"]
+    assert rows["FR10"]["group"] == "leader"  # French sector R&D ends in 2013: inside the 4-year window
     de21 = rows["DE21"]
     assert de21["subgroup"].startswith(de21["group"]) and 0 < de21["share_fp_funding"] < 1
     shares = [v for k, v in de21.items() if k.startswith("share_") and v is not None]

@@ -97,13 +97,13 @@ def test_zero_interquartile_range() -> None:
 def test_zero_spread_indicator_is_listed_as_dropped() -> None:
     flat = long([(r, "z", 2016, 7.0) for r in ("AT11", "AT12", "DE11", "CH01")], unit="")
     spec = (*SPEC, IndicatorSpec("z", ("z",), None, "z", weight="population"))
-    result = performance_index(pd.concat([four_regions(), flat]), spec=spec)
+    result = performance_index(pd.concat([four_regions(), flat]), window=3, spec=spec)
     assert result.dropped == {"z": "no spread: all values equal after outlier treatment"}
     assert result.table.loc["DE11", "index"] == pytest.approx(112.657, abs=1e-3)  # as without z
 
 
 def test_performance_index_by_hand() -> None:
-    result = performance_index(four_regions(), spec=SPEC)
+    result = performance_index(four_regions(), window=3, spec=SPEC)
     # a: pooled 0 (AT11 2015), 1, 2, 4, 5 -> (x - 0) / 5: .2, .4, .8, 1
     # b: 10, 30, 20 -> 0, 1, .5 (CH01 has none); c: sqrt 0, 2, 4, 3 -> 0, .5, 1, .75
     assert result.scores.loc["AT11"].tolist() == pytest.approx([0.2, 0.0, 0.0])
@@ -133,10 +133,10 @@ def test_performance_index_by_hand() -> None:
 
 def test_insufficient_data_and_minimum() -> None:
     # with a minimum of 2, CH01 is compared on a and c: 100 * 1.75 / (.62 + .821584) = 121.394
-    result = performance_index(four_regions(), spec=SPEC, min_indicators=2)
+    result = performance_index(four_regions(), window=3, spec=SPEC, min_indicators=2)
     assert result.table.loc["CH01", "index"] == pytest.approx(121.394, abs=1e-3)
     assert result.table.loc["CH01", "group"] == "strong"
-    strict = performance_index(four_regions(), spec=SPEC, min_indicators=3, regions=["AT12", "CH01", "FR10"])
+    strict = performance_index(four_regions(), window=3, spec=SPEC, min_indicators=3, regions=["AT12", "CH01", "FR10"])
     assert list(strict.table.index) == ["AT12", "CH01", "FR10"]  # scaled over all regions all the same
     assert strict.table.loc["AT12", "index"] == pytest.approx(93.065, abs=1e-3)
     assert strict.table.loc[["CH01", "FR10"], "group"].tolist() == [INSUFFICIENT, INSUFFICIENT]
@@ -145,19 +145,19 @@ def test_insufficient_data_and_minimum() -> None:
 
 def test_reference_choices_and_national_aggregates() -> None:
     # all countries: a (3100 + 5 * 1000) / 2000 = 4.05 -> .81; b 22 -> .6; c 9.9 -> sqrt / 4 = .786607
-    every = performance_index(four_regions(), spec=SPEC, reference="all")
+    every = performance_index(four_regions(), window=3, spec=SPEC, reference="all")
     assert every.reference_scores.tolist() == pytest.approx([0.81, 0.6, 0.786607], abs=1e-6)
-    germany = performance_index(four_regions(), spec=SPEC, reference="de")
+    germany = performance_index(four_regions(), window=3, spec=SPEC, reference="de")
     assert germany.reference_scores.tolist() == pytest.approx([0.8, 0.5, 1.0])
     assert germany.table.loc["DE11", "index"] == pytest.approx(100.0) and germany.reference == "DE"
     # a national (NUTS 0) value of a replaces Austria's regions: (3 * 500 + 4 * 600) / 1100
     national = long([("AT", "a", 2016, 3.0)], unit="").assign()
     people = long([("AT", POP, 2016, 500.0)], unit="NR")
-    result = performance_index(pd.concat([four_regions(), national, people]), spec=SPEC)
+    result = performance_index(pd.concat([four_regions(), national, people]), window=3, spec=SPEC)
     assert result.indicators.loc["a", "reference_value"] == pytest.approx(3900 / 1100)
     assert result.indicators.loc["b", "reference_value"] == pytest.approx(22.0)  # no national b
     with pytest.raises(InputError, match="unknown country 'XX'"):
-        performance_index(four_regions(), spec=SPEC, reference="DE,XX")
+        performance_index(four_regions(), window=3, spec=SPEC, reference="DE,XX")
 
 
 def test_group_boundaries_and_thirds() -> None:
@@ -198,7 +198,7 @@ def test_fetched_sdmx_table_reaches_the_index() -> None:
     rows = pd.concat([fetched.drop(columns=["nuts_version", "flag"]), gdp, panel], ignore_index=True)
     business = series(keyed(rows), DEFAULT_SPEC[0]).set_index(["region", "year"])["value"]
     assert business[("DE11", 2021)] == 3.5 and business[("DE11", 2015)] == 3.0  # the fetched table wins
-    result = performance_index(rows, spec=DEFAULT_SPEC[:2], min_indicators=1)
+    result = performance_index(rows, window=3, spec=DEFAULT_SPEC[:2], min_indicators=1)
     summary = result.indicators
     assert summary.loc["rd_business", ["first_year", "latest_year", "regions"]].tolist() == [2019, 2021, 3]
     # rd_public: AT11 .1 + .2; AT12 no GOV -> TOTAL - BES = .9; DE11 .3 + .6
@@ -243,18 +243,18 @@ def test_per_inhabitant_and_extra() -> None:
     assert out.loc[("A", "ec_eur_per_inhabitant"), "year"] == 2017
     spec = (*SPEC, IndicatorSpec("fp", ("fp",), None, "fp", transform="none", weight="population"))
     extra = pd.DataFrame({"region": ["AT11", "AT12", "DE11", "CH01"], "indicator": "fp", "value": [0.0, 1.0, 2.0, 3.0]})
-    result = performance_index(four_regions(), spec=spec, extra=extra)
+    result = performance_index(four_regions(), window=3, spec=spec, extra=extra)
     assert result.scores["fp"].tolist() == pytest.approx([0, 1 / 3, 1, 2 / 3])  # AT11, AT12, CH01, DE11
     assert result.indicators.loc["fp", "reference_value"] == pytest.approx((300 + 2 * 600) / 1000)
 
 
 def test_indicator_without_data_is_dropped() -> None:
     spec = (*SPEC, IndicatorSpec("none", ("absent",), None, "absent", weight="population"))
-    result = performance_index(four_regions(), spec=spec)
+    result = performance_index(four_regions(), window=3, spec=spec)
     assert result.dropped == {"none": "no data"}
     assert result.table.loc["DE11", "index"] == pytest.approx(112.657, abs=1e-3)
     unweighted = (*SPEC, IndicatorSpec("w", ("a",), None, "w"))
-    assert performance_index(four_regions(), spec=unweighted).dropped == {"w": "no reference aggregate (no weight)"}
+    assert performance_index(four_regions(), window=3, spec=unweighted).dropped == {"w": "no reference aggregate (no weight)"}
 
 
 @pytest.mark.parametrize(
@@ -276,7 +276,7 @@ def test_bad_frames() -> None:
     with pytest.raises(InputError, match="duplicate rows"):
         performance_index(twice, spec=SPEC)
     with pytest.raises(InputError, match="extra lacks"):
-        performance_index(four_regions(), spec=SPEC, extra=pd.DataFrame({"region": ["A"]}))
+        performance_index(four_regions(), window=3, spec=SPEC, extra=pd.DataFrame({"region": ["A"]}))
     negative = long([("AT11", "a", 2016, -1.0), ("AT12", "a", 2016, 2.0), ("DE11", "a", 2016, 3.0)])
     with pytest.raises(InputError, match="square root"):
         performance_index(negative, spec=[IndicatorSpec("a", ("a",), None, "a", "sqrt")])

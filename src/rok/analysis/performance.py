@@ -32,6 +32,7 @@ from rok.analysis.indicators import (
 from rok.errors import InputError
 
 __all__ = [
+    "WINDOW",
     "IndicatorSpec",
     "DEFAULT_SPEC",
     "GROUPS",
@@ -50,6 +51,10 @@ __all__ = [
     "LONG_COLUMNS",
     "EU27",
 ]
+
+#: Years per indicator, back from its latest year (the RIS uses the latest available year of
+#: each region, going back several years where a country publishes late).
+WINDOW = 4
 
 #: Performance groups, highest first, with the lower bound of the index (included, except leader's).
 GROUPS = {"leader": 125.0, "strong": 100.0, "moderate": 70.0, "emerging": -math.inf}
@@ -199,7 +204,7 @@ def performance_index(
     *,
     spec: Sequence[IndicatorSpec] | None = None,
     year: int | None = None,
-    window: int = 3,
+    window: int = WINDOW,
     coverage: float = 0.5,
     min_indicators: int | None = None,
     extra: pd.DataFrame | None = None,
@@ -215,7 +220,10 @@ def performance_index(
         ``indicators_nuts2021``): NUTS 2 rows are the regions, NUTS 0 rows national aggregates.
     spec : the indicators (default :data:`DEFAULT_SPEC`).
     year : use values of years <= ``year`` (default: no limit).
-    window : years per indicator: from its latest year ``L`` back to ``L - window + 1``.
+    window : years per indicator: from its latest year ``L`` back to ``L - window + 1``
+        (default :data:`WINDOW`, 4: regional R&D statistics are published with gaps of
+        several years for some countries; with 3 years every French region's sector R&D
+        (latest 2013 against 2016 elsewhere) falls out and France gets no group).
     coverage : ``L`` is the latest year with values for at least this share of the regions of
         the indicator's best-covered year (sparser later years are not used).
     min_indicators : a region scored on fewer indicators gets :data:`INSUFFICIENT`, no index

@@ -176,7 +176,7 @@ def register(app: typer.Typer, friendly: Any) -> None:
     def performance_cmd(region: str = typer.Option(None, "--region", help="One region: each indicator's contribution."),
                         reference: str = typer.Option("eu27", "--reference",
                                                       help="eu27 (default), all, or country codes, e.g. DE,FR."),
-                        window: int = typer.Option(3, "--window", help="Years per indicator, back from its latest year."),
+                        window: int = typer.Option(4, "--window", help="Years per indicator, back from its latest year (default 4)."),
                         min_indicators: int = typer.Option(None, "--min-indicators",
                                                            help="Fewer indicators: insufficient data (default 6 of 8)."),
                         level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
@@ -185,7 +185,7 @@ def register(app: typer.Typer, friendly: Any) -> None:
         check_format(fmt)
         p = compute(level, counting, measure, years, engine, db)
         p.performance_table()  # NUTS 2 only: a clear message otherwise
-        if (reference, window, min_indicators) != ("eu27", 3, None):
+        if (reference, window, min_indicators) != ("eu27", 4, None):
             from rok.analysis.performance import performance_of_selection
 
             p.replace_analysis("performance", performance_of_selection(
