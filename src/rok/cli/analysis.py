@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -11,7 +12,8 @@ import typer
 
 from rok import config
 from rok.analysis.profiles import Profiles
-from rok.cli.output import check_format, emit, format_cell
+from rok.cli import resolve
+from rok.cli.output import check_format, emit
 from rok.errors import InputError
 from rok.measures import Selection, open_engine
 
@@ -71,11 +73,12 @@ def register(app: typer.Typer, friendly: Any) -> None:
                            taxonomy: str = TaxonomyOpt) -> None:
         """Activity, share and RCA (location quotient) of every region in every domain."""
         check_format(fmt)
+        region = resolve.region(region, db, level)
         p = compute(level, counting, measure, years, engine, db, taxonomy)
         table = p.specialisation_table()
         if region:
             table = table[table["region"] == p.check_region(region)].sort_values("rca", ascending=False)
-        emit(table, fmt, title="specialisation (RCA = 1: the European average)",
+        emit(table, fmt, schema="specialisation", names=resolve.lookup(db), title="specialisation (RCA = 1: the European average)",
              notes=_notes(p, formula="RCA[r,d] = (x[r,d]/x[r,.]) / (x[.,d]/x[.,.]) (Balassa 1965)"), limit=60)
 
     @app.command("relatedness")
@@ -90,7 +93,7 @@ def register(app: typer.Typer, friendly: Any) -> None:
         matrix = p.relatedness(method)
         long = matrix.rename_axis(index="domain_i", columns="domain_j").stack().rename(method).reset_index()
         long = long[long["domain_i"] < long["domain_j"]].sort_values(method, ascending=False)  # each pair once
-        emit(long, fmt, title=f"relatedness between domains ({method})", notes=_notes(p), limit=40)
+        emit(long, fmt, schema="relatedness", names=resolve.lookup(db), title=f"relatedness between domains ({method})", notes=_notes(p), limit=40)
 
     @app.command("density")
     @friendly
@@ -100,11 +103,12 @@ def register(app: typer.Typer, friendly: Any) -> None:
                     taxonomy: str = TaxonomyOpt) -> None:
         """Relatedness density of every region around every domain (0-100)."""
         check_format(fmt)
+        region = resolve.region(region, db, level)
         p = compute(level, counting, measure, years, engine, db, taxonomy)
         table = p.density_table()
         if region:
             table = table[table["region"] == p.check_region(region)].sort_values("density", ascending=False)
-        emit(table, fmt, title="relatedness density",
+        emit(table, fmt, schema="density", names=resolve.lookup(db), title="relatedness density",
              notes=_notes(p, formula="RD[r,d] = 100 sum_j phi[d,j] M[r,j] / sum_j phi[d,j] (Balland et al. 2019)"),
              limit=60)
 
@@ -124,7 +128,7 @@ def register(app: typer.Typer, friendly: Any) -> None:
             from rok.analysis.complexity import complexity
 
             p.complexity = complexity(p.specialised, method="reflections")
-        emit(p.complexity_table(domains), fmt, title=f"knowledge complexity ({method})",
+        emit(p.complexity_table(domains), fmt, schema="complexity", names=resolve.lookup(db), title=f"knowledge complexity ({method})",
              notes=_notes(p, method=f"{method} (Hidalgo & Hausmann 2009); sign: ECI correlates positively with "
                                     "diversity", dropped=p.dropped), limit=60)
 
@@ -137,7 +141,7 @@ def register(app: typer.Typer, friendly: Any) -> None:
         p = compute(level, counting, measure, years, engine, db)
         table = p.performance_table()
         assert p.performance is not None
-        emit(table.sort_values("index", ascending=False), fmt, title="research performance index (reference mean = 100)",
+        emit(table.sort_values("index", ascending=False), fmt, schema="performance", names=resolve.lookup(db), title="research performance index (reference mean = 100)",
              notes=_notes(p, groups="leader > 125, strong 100-125, moderate 70-100, emerging < 70",
                           dropped_indicators=p.performance.dropped or "none"), limit=60)
 
@@ -150,11 +154,12 @@ def register(app: typer.Typer, friendly: Any) -> None:
                      taxonomy: str = TaxonomyOpt) -> None:
         """Research-driven cluster stars (size, specialisation LQ >= 2, focus)."""
         check_format(fmt)
+        region = resolve.region(region, db, level)
         p = compute(level, counting, measure, years, engine, db, taxonomy)
         table = p.stars[p.stars["stars"] >= min_stars]
         if region:
             table = table[table["region"] == p.check_region(region)]
-        emit(table.reset_index(drop=True), fmt, title="cluster stars (after the European Cluster Observatory)",
+        emit(table.reset_index(drop=True), fmt, schema="clusters", names=resolve.lookup(db), title="cluster stars (after the European Cluster Observatory)",
              notes=_notes(p), limit=60)
 
     @app.command("peers")
@@ -165,8 +170,9 @@ def register(app: typer.Typer, friendly: Any) -> None:
                   engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
         """Peer regions by structural similarity (S3 Regional Benchmarking, Navarro et al. 2014)."""
         check_format(fmt)
+        region = resolve.lookup(db).region(region, 2, fixed=True)
         p = compute(2, "fractional", "participations", None, engine, db)
-        emit(p.peers_of(region, k=k, exclude_country=exclude_country), fmt,
+        emit(p.peers_of(region, k=k, exclude_country=exclude_country), fmt, schema="peers", names=resolve.lookup(db),
              title=f"structural peers of {region.upper()} {p.region_name(region.upper())}", notes=_notes(p))
 
 
@@ -186,7 +192,8 @@ def register_profile(app: typer.Typer, friendly: Any) -> None:
 
         check_format(fmt)
         if not region and not all_regions:
-            raise InputError("give a region code (e.g. rok profile DE21) or --all")
+            raise InputError("give a region code or name (e.g. rok profile DE21) or --all")
+        region = resolve.region(region, db, level)
         p = compute(level, counting, measure, years, engine, db)
         path = config.db_path(db)
         networks = None
@@ -211,33 +218,38 @@ def register_profile(app: typer.Typer, friendly: Any) -> None:
             html.write_text(region_page(p, code, load_shapes(path, level), networks), encoding="utf-8")
             typer.echo(f"wrote {html}")
             return
-        emit(_profile_rows(p, code), fmt, title=f"{code} {p.region_name(code)}: research profile", notes=_notes(p))
+        emit(_profile_rows(p, code), fmt, schema="profile", names=resolve.lookup(db), title=f"{code} {p.region_name(code)}: research profile",
+             notes=_notes(p, value="RCA (specialisation), stars (cluster stars), relatedness density 0-100 "
+                                   "(related opportunities), structural distance (peer regions)"))
 
 
 def _profile_rows(p: Profiles, code: str) -> Any:
-    """The profile as (section, item, value) rows, for text, CSV and JSON."""
+    """The profile as rows ``section, item, item_name, value, detail``: ``value`` a number where the
+    item has one, ``detail`` the text (a group, a list, a quadrant, a peer's distance)."""
     import pandas as pd
 
-    rows: list[tuple[str, str, Any]] = [("region", "name", p.region_name(code))]
+    rows: list[tuple[str, str, str, float | None, str]] = [("region", "name", "", None, p.region_name(code))]
     if p.performance is not None and code in p.performance.table.index:
         row = p.performance.table.loc[code]
-        rows += [("performance", "group", row["group"]), ("performance", "index", row["index"]),
-                 ("performance", "indicators used", " ".join(row["used"])),
-                 ("performance", "indicators missing", " ".join(row["missing"]))]
+        rows += [("performance", "group", "", None, str(row["group"])),
+                 ("performance", "index", "", float(row["index"]), ""),
+                 ("performance", "indicators used", "", None, " ".join(row["used"])),
+                 ("performance", "indicators missing", "", None, " ".join(row["missing"]))]
     if code in p.critical_mass.index:
-        rows += [("critical mass", str(k), v) for k, v in p.critical_mass.loc[code].items()]
+        for k, v in p.critical_mass.loc[code].items():
+            number = isinstance(v, numbers.Real) and not isinstance(v, bool) and v == v and not str(k).endswith("_year")
+            rows.append(("critical mass", str(k), "", float(v) if number else None, "" if number else str(v)))
     spec = p.specialisation_table()
     for r in spec[spec["region"] == code].sort_values("rca", ascending=False).itertuples():
-        rows.append(("specialisation (RCA)", str(r.domain), float(r.rca)))
+        rows.append(("specialisation (RCA)", str(r.domain), p.domain_name(str(r.domain)), float(r.rca), ""))
     if code in p.complexity.eci.index:
-        rows.append(("complexity", "ECI", float(p.complexity.eci[code])))
+        rows.append(("complexity", "ECI", "", float(p.complexity.eci[code]), ""))
     for r in p.stars[(p.stars["region"] == code) & (p.stars["stars"] > 0)].itertuples():
-        rows.append(("cluster stars", str(r.domain), f"{r.stars} ({r.which})"))
+        rows.append(("cluster stars", str(r.domain), p.domain_name(str(r.domain)), float(r.stars), str(r.which)))
     for r in p.quadrant[p.quadrant["region"] == code].itertuples():
-        rows.append(("related opportunities", str(r.domain), f"{r.quadrant}; density {r.density:.1f}, PCI {r.pci:.2f}"))
+        rows.append(("related opportunities", str(r.domain), p.domain_name(str(r.domain)), float(r.density),
+                     f"{r.quadrant} (PCI {r.pci:.2f})"))
     if p.features is not None and code in p.features.index:
         for r in p.peers_of(code, k=5).itertuples():
-            rows.append(("peer regions", f"{r.rank}", f"{r.peer} {r.name} (distance {r.distance:.2f})"))
-    frame = pd.DataFrame(rows, columns=["section", "item", "value"])
-    frame["value"] = [format_cell(v) for v in frame["value"]]
-    return frame
+            rows.append(("peer regions", str(r.peer), str(r.name), float(r.distance), f"rank {r.rank}"))
+    return pd.DataFrame(rows, columns=["section", "item", "item_name", "value", "detail"])

@@ -10,6 +10,7 @@ import typer
 
 from rok import config
 from rok.cli.analysis import DbOpt, EngineOpt, FormatOpt, compute
+from rok.cli import resolve
 from rok.cli.output import check_format, emit
 from rok.errors import InputError
 
@@ -84,7 +85,7 @@ def register(app: typer.Typer, friendly: Any) -> None:
             typer.echo(f"wrote {html}", err=True)
         shown = pairs if fmt != "text" else pairs[["mentee", "mentee_name", "mentor", "mentor_name", "score",
                                                   "domains_to_work_on", "existing_ties"]]
-        emit(shown, fmt, title="mentoring programme (all reasons: --format csv or json, or --html)", notes={"settings": settings,
+        emit(shown, fmt, schema="mentoring", names=resolve.lookup(db), title="mentoring programme (all reasons: --format csv or json, or --html)", notes={"settings": settings,
                                                               "selection": p.selection.describe()}, limit=60)
 
 
@@ -108,7 +109,7 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
             raise InputError(f"unknown direction; expected one of {', '.join(DIRECTIONS)}", value=direction)
         p = compute(2, "fractional", "participations", years, engine, db)
         code = p.check_region(region)
-        emit(complementarity_for(p, code, direction=direction, k=k), fmt,  # type: ignore[arg-type]
+        emit(complementarity_for(p, code, direction=direction, k=k), fmt, schema="complementarity", names=resolve.lookup(db),  # type: ignore[arg-type]
              title=f"complementarity {direction} {code} {p.region_name(code)}",
              notes={"formula": "C[A->B] = mean_d M[A,d] min(RCA[A,d],2)/2 (1 - M[B,d]) RD[B,d]/100",
                     "selection": p.selection.describe()})
@@ -133,7 +134,7 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
             raise InputError("the gravity model could not be estimated for this selection")
         both = mutual(complementarity_matrix(p.rca, p.specialised, p.density))
         table = untapped(both, n.gravity.expected, k=k, region=code, rca=p.rca, M=p.specialised, density=p.density)
-        emit(table, fmt, title="untapped cooperation: complementary pairs below their expected collaboration",
+        emit(table, fmt, schema="untapped", names=resolve.lookup(db), title="untapped cooperation: complementary pairs below their expected collaboration",
              notes={"score": "mutual complementarity x (expected - observed collaboration)",
                     "expected": "gravity model (PPML) of region-pair co-participation",
                     "selection": p.selection.describe()}, limit=50)
@@ -162,6 +163,6 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
             graph = SimpleNamespace(org_nodes=org_nodes(running, p.selection), org_edges=org_edges(running, p.selection))
             index = PartnerIndex.from_profiles(running, p, graph)
         hits = index.search(region=code, domain=domain, types=types or None, prefer=prefer, k=k)  # type: ignore[arg-type]
-        emit(hits, fmt, title=f"partners for {code} {p.region_name(code)} in {domain}",
+        emit(hits, fmt, schema="partners", names=resolve.lookup(db), title=f"partners for {code} {p.region_name(code)} in {domain}",
              notes={"score": "0.5 activity percentile in the domain + 0.3 complementarity of the partner's region "
                              "+ 0.2 network term (new: no tie yet)", "selection": p.selection.describe()}, limit=k)

@@ -362,12 +362,14 @@ def fetch_nuts_cmd(
 from rok.cli import analysis as _analysis  # noqa: E402  (the commands need `friendly` above)
 from rok.cli import cooperation as _cooperation  # noqa: E402
 from rok.cli import networks as _networks  # noqa: E402
+from rok.cli import regions as _regions  # noqa: E402
 
 _analysis.register(app, friendly)
 _analysis.register_profile(app, friendly)
 _networks.register(app, friendly)
 _cooperation.register(app, friendly)
 _cooperation.register_search(app, friendly)
+_regions.register(app, friendly)
 
 
 def main() -> None:
