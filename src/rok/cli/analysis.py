@@ -23,7 +23,7 @@ LevelOpt = typer.Option(2, "--level", help="NUTS level: 1, 2 or 3.")
 CountingOpt = typer.Option("fractional", "--counting", help="full or fractional (default: fractional).")
 MeasureOpt = typer.Option("participations", "--measure", help="participations or funding (EC contribution).")
 YearsOpt = typer.Option(None, "--years", help="Project start years FROM-TO, e.g. 2015-2018 (default: all).")
-EngineOpt = typer.Option("duckdb", "--engine", help="duckdb (default) or spark (needs rok[spark]).")
+EngineOpt = typer.Option("duckdb", "--engine", help="duckdb (default) or spark (needs rok\\[spark]).")
 FormatOpt = typer.Option("text", "--format", help="text, csv or json.")
 DbOpt = typer.Option(None, "--db", help="Warehouse file (default: $ROK_DB or ./rok.duckdb).")
 TaxonomyOpt = typer.Option("h2020-part", "--taxonomy", help="Domain taxonomy (default: h2020-part, the programme parts).")
@@ -49,6 +49,7 @@ def compute(level: int, counting: str, measure: str, years: str | None, engine: 
     path = config.db_path(db)
     if not Path(path).exists():
         raise InputError("no warehouse here yet; run `rok ingest mirror` first", file=str(path))
+    resolve.lookup(db).check_selection(sel.years, sel.taxonomy)
     with open_engine(engine, path) as running:
         return Profiles.compute(running, sel)
 
@@ -67,7 +68,7 @@ def register(app: typer.Typer, friendly: Any) -> None:
 
     @app.command("specialisation")
     @friendly
-    def specialisation_cmd(region: str = typer.Option(None, "--region", help="One region only."),
+    def specialisation_cmd(region: str = typer.Option(None, "--region", help="One region only (a code or a name)."),
                            level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
                            years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
                            taxonomy: str = TaxonomyOpt) -> None:
@@ -97,7 +98,7 @@ def register(app: typer.Typer, friendly: Any) -> None:
 
     @app.command("density")
     @friendly
-    def density_cmd(region: str = typer.Option(None, "--region", help="One region only."),
+    def density_cmd(region: str = typer.Option(None, "--region", help="One region only (a code or a name)."),
                     level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
                     years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
                     taxonomy: str = TaxonomyOpt) -> None:
@@ -147,7 +148,7 @@ def register(app: typer.Typer, friendly: Any) -> None:
 
     @app.command("clusters")
     @friendly
-    def clusters_cmd(region: str = typer.Option(None, "--region", help="One region only."),
+    def clusters_cmd(region: str = typer.Option(None, "--region", help="One region only (a code or a name)."),
                      min_stars: int = typer.Option(1, "--min-stars", help="Show cells with at least this many stars."),
                      level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
                      years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
@@ -164,7 +165,7 @@ def register(app: typer.Typer, friendly: Any) -> None:
 
     @app.command("peers")
     @friendly
-    def peers_cmd(region: str = typer.Argument(..., help="A NUTS 2 code, e.g. DE21."),
+    def peers_cmd(region: str = typer.Argument(..., help="A NUTS 2 region: a code or a name, e.g. DE21 or Oberbayern."),
                   k: int = typer.Option(10, "--k", help="How many peers."),
                   exclude_country: bool = typer.Option(False, "--exclude-country", help="Only regions of other countries."),
                   engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
@@ -181,7 +182,7 @@ def register_profile(app: typer.Typer, friendly: Any) -> None:
 
     @app.command("profile")
     @friendly
-    def profile_cmd(region: str = typer.Argument(None, help="A region code, e.g. DE21 (omit with --all)."),
+    def profile_cmd(region: str = typer.Argument(None, help="A region: a code or a name, e.g. DE21 or Oberbayern (omit with --all)."),
                     html: Path = typer.Option(None, "--html", help="Write the profile as a self-contained HTML file."),
                     all_regions: bool = typer.Option(False, "--all", help="Write profiles of all regions and an index page."),
                     out: Path = typer.Option(Path("out"), "--out", help="Directory for --all (default: out/)."),
@@ -194,21 +195,28 @@ def register_profile(app: typer.Typer, friendly: Any) -> None:
         if not region and not all_regions:
             raise InputError("give a region code or name (e.g. rok profile DE21) or --all")
         region = resolve.region(region, db, level)
-        p = compute(level, counting, measure, years, engine, db)
-        path = config.db_path(db)
-        networks = None
-        if all_regions or html:
-            from rok.analysis.network_profiles import Networks
+        from rok.cli.main import progress_bar
 
-            with open_engine(engine, path) as running:
-                networks = Networks.compute(running, replace(p.selection, measure="participations"),
-                                            organisations=False)
+        with progress_bar(enabled=all_regions) as progress:
+            progress("computing profiles", 0, 0)
+            p = compute(level, counting, measure, years, engine, db)
+            path = config.db_path(db)
+            networks = None
+            if all_regions or html:
+                from rok.analysis.network_profiles import Networks
+
+                progress("computing the region network", 0, 0)
+                with open_engine(engine, path) as running:
+                    networks = Networks.compute(running, replace(p.selection, measure="participations"),
+                                                organisations=False)
+            if all_regions:
+                written = write_profiles(p, path, out, networks=networks, progress=progress)
+                if networks is not None:
+                    from rok.report.network import region_network_page
+
+                    progress("writing the network page", 0, 0)
+                    (Path(out) / "network.html").write_text(region_network_page(networks, path), encoding="utf-8")
         if all_regions:
-            written = write_profiles(p, path, out, networks=networks)
-            if networks is not None:
-                from rok.report.network import region_network_page
-
-                (Path(out) / "network.html").write_text(region_network_page(networks, path), encoding="utf-8")
             typer.echo(f"wrote {len(written) - 1} region profiles, {written[0]} and {Path(out) / 'network.html'} "
                        "(open them in a browser)")
             return

@@ -94,7 +94,7 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
 
     @app.command("complementarity")
     @friendly
-    def complementarity_cmd(region: str = typer.Argument(..., help="A NUTS 2 code, e.g. DE21."),
+    def complementarity_cmd(region: str = typer.Argument(..., help="A NUTS 2 region: a code or a name, e.g. DE21 or Oberbayern."),
                             direction: str = typer.Option("for", "--direction",
                                                           help="for (who complements REGION), from (whom REGION "
                                                                "complements) or mutual."),
@@ -107,6 +107,7 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
         check_format(fmt)
         if direction not in DIRECTIONS:
             raise InputError(f"unknown direction; expected one of {', '.join(DIRECTIONS)}", value=direction)
+        region = resolve.lookup(db).region(region, 2, fixed=True)
         p = compute(2, "fractional", "participations", years, engine, db)
         code = p.check_region(region)
         emit(complementarity_for(p, code, direction=direction, k=k), fmt, schema="complementarity", names=resolve.lookup(db),  # type: ignore[arg-type]
@@ -126,6 +127,7 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
         from rok.measures import open_engine
 
         check_format(fmt)
+        region = resolve.lookup(db).region(region, 2, fixed=True) if region else None
         p = compute(2, "fractional", "participations", years, engine, db)
         code = p.check_region(region) if region else None
         with open_engine(engine, config.db_path(db)) as running:
@@ -141,8 +143,8 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
 
     @app.command("partners")
     @friendly
-    def partners_cmd(region: str = typer.Argument(..., help="The searching region (NUTS 2), e.g. DE21."),
-                     domain: str = typer.Option(..., "--domain", help="The domain (programme part), e.g. SC1."),
+    def partners_cmd(region: str = typer.Argument(..., help="The searching region (NUTS 2): a code or a name, e.g. DE21 or Oberbayern."),
+                     domain: str = typer.Option(..., "--domain", help="The domain (programme part): a code or a name, e.g. SC1 or 'Health, demographic change and wellbeing'."),
                      types: list[str] = typer.Option(None, "--type", help="Actor types: PRC (firms), REC, HES, PUB, "
                                                                           "OTH; repeat for several."),
                      prefer: str = typer.Option("new", "--prefer", help="new ties, existing ones, or any."),
@@ -157,12 +159,21 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
         from rok.measures.networks import org_edges, org_nodes
 
         check_format(fmt)
+        region = resolve.lookup(db).region(region, 2, fixed=True)
+        domain = resolve.lookup(db).domain(domain)
         p = compute(2, "fractional", "participations", years, engine, db)
         code = p.check_region(region)
         with open_engine(engine, config.db_path(db)) as running:
             graph = SimpleNamespace(org_nodes=org_nodes(running, p.selection), org_edges=org_edges(running, p.selection))
             index = PartnerIndex.from_profiles(running, p, graph)
         hits = index.search(region=code, domain=domain, types=types or None, prefer=prefer, k=k)  # type: ignore[arg-type]
-        emit(hits, fmt, schema="partners", names=resolve.lookup(db), title=f"partners for {code} {p.region_name(code)} in {domain}",
+        names = resolve.lookup(db)
+        if fmt == "text":
+            hits = hits.assign(organisation=[names.organisation_label(str(o)) for o in hits["org_id"]])
+            hits = hits[["organisation", "type", "score", "activity", "reasons"]]
+        else:
+            orgs = names.organisations().reindex(hits["org_id"].astype(str))
+            hits.insert(list(hits.columns).index("name") + 1, "city", orgs["city"].to_numpy())
+        emit(hits, fmt, schema="partners", names=resolve.lookup(db), title=f"partners for {code} {p.region_name(code)} in {domain} {names.domain_name(domain)}",
              notes={"score": "0.5 activity percentile in the domain + 0.3 complementarity of the partner's region "
                              "+ 0.2 network term (new: no tie yet)", "selection": p.selection.describe()}, limit=k)

@@ -19,7 +19,8 @@ from rok.measures import Selection, open_engine
 __all__ = ["register"]
 
 CountingOpt = typer.Option("fractional", "--counting", help="full or fractional (Newman 2001; default).")
-DomainOpt = typer.Option(None, "--domain", help="Only projects of this domain (programme part), e.g. SC1.")
+DomainOpt = typer.Option(None, "--domain", help="Only projects of this domain (programme part): a code or a "
+                                                "name, e.g. SC1 or 'Health, demographic change and wellbeing'.")
 NetworkOpt = typer.Option("regions", "--network", help="regions or organisations.")
 
 
@@ -247,11 +248,13 @@ def register(app: typer.Typer, friendly: Any) -> None:
 
     @app.command("integration")
     @friendly
-    def integration_cmd(region: str = typer.Argument(None, help="One region: compared with its structural peers."),
+    def integration_cmd(region: str = typer.Argument(None, help="One region (a code or a name): compared with its "
+                                                                "structural peers."),
                         level: int = LevelOpt, counting: str = CountingOpt, years: str = YearsOpt,
                         engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
         """How universities, research organisations, firms and public bodies work together in each region."""
         check_format(fmt)
+        region = resolve.lookup(db).region(region, level) if region else None
         n = compute(level, counting, years, None, engine, db, organisations=True, betweenness=False)
         if region is None:
             emit(n.integration.reset_index(), fmt, schema="integration", names=resolve.lookup(db), title="integration of research actors per region",

@@ -60,6 +60,8 @@ def format_cell(value: Any) -> str:
             return f"{v:,.0f}"
         if v == int(v) and abs(v) < 1000:
             return str(int(v))
+        if abs(v) < 0.0001:
+            return "<0.0001" if v > 0 else ">-0.0001"
         return str(np.format_float_positional(v, precision=4, unique=True, fractional=False, trim="-"))
     if isinstance(value, (list, tuple, np.ndarray)):
         return " ".join(map(str, value))
@@ -172,16 +174,18 @@ def _plain(value: Any) -> Any:
 
 
 def _merge_names(frame: pd.DataFrame) -> pd.DataFrame:
-    """Join each code column with the name column after it into one ``CODE Name`` column."""
+    """Join each code column with the name column after it (``<col>_name``, or ``name`` after a
+    region or domain column) into one ``CODE Name`` column."""
     out = frame.copy()
     for column in list(out.columns):
-        if column not in REGION_COLUMNS and column not in DOMAIN_COLUMNS and column not in ("node", "code", "item"):
-            continue
-        for name in (f"{column}_name", "name"):
+        candidates = [f"{column}_name"]
+        if column in REGION_COLUMNS or column in DOMAIN_COLUMNS or column in ("node", "code", "item"):
+            candidates.append("name")
+        for name in candidates:
             cols = list(out.columns)
             if name in cols and cols.index(name) == cols.index(column) + 1:
-                out[column] = [_joined(format_cell(c), format_cell(n)) for c, n in zip(out[column], out[name],
-                                                                                        strict=True)]
+                out[column] = [_joined(format_cell(c), format_cell(n))
+                               for c, n in zip(out[column], out[name], strict=True)]
                 out = out.drop(columns=[name])
                 break
     return out
@@ -209,8 +213,11 @@ def _header(column: Any) -> str:
     return str(column).replace("_", " ")
 
 
-def render(frame: pd.DataFrame, console: Console, *, title: str = "", limit: int | None = None) -> None:
-    """Print ``frame`` as a table that fits ``console.width``, or as records when none can."""
+def render(frame: pd.DataFrame, console: Console, *, title: str = "", limit: int | None = None,
+           hint: str = "see --format csv or json") -> None:
+    """Print ``frame`` as a table that fits ``console.width``, or as records when none can.
+
+    Columns that do not fit are left out from the right and named on a last line with ``hint``."""
     shown = _merge_names(frame if limit is None else frame.head(limit))
     width = console.width
     numeric = [pd.api.types.is_numeric_dtype(shown[c]) and not pd.api.types.is_bool_dtype(shown[c])
@@ -230,7 +237,7 @@ def render(frame: pd.DataFrame, console: Console, *, title: str = "", limit: int
         console.print(f"[bold]{escape(title)}[/]", highlight=False)
     if len(hidden) > len(headers) // 2:
         _records(headers, cells, console)
-        _more(frame, limit, console)
+        _more(frame, limit, console, hint)
         return
     headers, cells = [headers[i] for i in keep], [cells[i] for i in keep]
     numeric, need, least = [numeric[i] for i in keep], [need[i] for i in keep], [least[i] for i in keep]
@@ -251,9 +258,9 @@ def render(frame: pd.DataFrame, console: Console, *, title: str = "", limit: int
         console.print("(no rows)")
     else:
         console.print(table)
-    _more(frame, limit, console)
+    _more(frame, limit, console, hint)
     if hidden:
-        console.print(f"(not shown at this width: {', '.join(hidden)}; see --format csv or json)", highlight=False)
+        console.print(f"(not shown at this width: {', '.join(hidden)}; {hint})", highlight=False)
 
 
 def _fitting(need: list[int], least: list[int], width: int) -> list[int]:
@@ -278,6 +285,6 @@ def _records(headers: list[str], cells: list[list[str]], console: Console) -> No
         console.print(grid)
 
 
-def _more(frame: pd.DataFrame, limit: int | None, console: Console) -> None:
+def _more(frame: pd.DataFrame, limit: int | None, console: Console, hint: str) -> None:
     if limit is not None and len(frame) > limit:
-        console.print(f"({len(frame) - limit:,} more rows: use --format csv or json for all)")
+        console.print(f"({len(frame) - limit:,} more rows; {hint} for all)", highlight=False)

@@ -118,19 +118,23 @@ class Lookup:
             return
         what = f"domain {domain} {self.domain_name(domain, taxonomy)}" if domain else "any domain"
         period = "" if years is None else f" with projects starting {years[0]}-{years[1]}"
-        raise InputError(f"no participations in {what}{period}; {self.existing(taxonomy, years)}")
+        raise InputError(f"no participations in {what}{period}; {self.existing(taxonomy, years, domain)}")
 
-    def existing(self, taxonomy: str = "h2020-part", years: tuple[int, int] | None = None) -> str:
-        """What the warehouse holds: start years (with participations) and domains with data."""
+    def existing(self, taxonomy: str = "h2020-part", years: tuple[int, int] | None = None,
+                 domain: str | None = None) -> str:
+        """What the warehouse holds: start years with participations, and domains with data."""
         rows = self.activity[self.activity["taxonomy"] == taxonomy]
-        per_year = rows.dropna(subset=["start_year"]).groupby("start_year")["participations"].sum()
-        span = (f"projects start in {int(per_year.index.min())}-{int(per_year.index.max())}"
-                if len(per_year) else "no project has a start year")
+        parts = [f"data exist for projects starting {_span(rows)}"]
+        if domain is not None:
+            parts.append(f"{domain} has data for start years {_span(rows[rows['domain'] == domain])}")
         if years is not None:
             rows = rows[rows["start_year"].between(*years)]
         domains = ", ".join(sorted(d for d in rows["domain"].unique() if not str(d).startswith("PILLAR:")))
-        return f"data exist for: {span}; domains with data{' in that period' if years else ''}: {domains or 'none'}"
-
+        when = f" in {years[0]}-{years[1]}" if years is not None else ""
+        parts.append(f"domains with data{when}: {domains}" if domains else f"no domain has data{when}")
+        if not domains and years is not None:
+            parts.append(self.existing(taxonomy).split("; ", 1)[1])
+        return "; ".join(parts)
 
     # -- names ------------------------------------------------------------------------------
     def current(self, level: int | None = None) -> pd.DataFrame:
@@ -138,14 +142,18 @@ class Lookup:
         return table if level is None else table[table["level"] == level]
 
     def region_name(self, code: str) -> str:
-        """Latin name of a NUTS 2021 region (else of the newest version that has it), or ''."""
+        """Latin name of a NUTS 2021 region (else of the newest version that has it), or ''.
+
+        Of a name in two languages (``Région de Bruxelles-Capitale/Brussels Hoofdstedelijk
+        Gewest``) the first; ``rok regions`` shows them whole."""
         rows = self.regions[self.regions["code"] == code]
         if rows.empty:
             return ""
         rows = rows.assign(pref=(rows["nuts_version"] != CURRENT).astype(int)).sort_values(
             ["pref", "nuts_version"], ascending=[True, False])
         row = rows.iloc[0]
-        return str(row["name_latn"] if isinstance(row["name_latn"], str) and row["name_latn"] else row["name"])
+        name = str(row["name_latn"] if isinstance(row["name_latn"], str) and row["name_latn"] else row["name"])
+        return name.split("/")[0].strip() or name
 
     def domain_name(self, code: str, taxonomy: str = "h2020-part") -> str:
         rows = self.domains[(self.domains["taxonomy"] == taxonomy) & (self.domains["code"] == code)]
@@ -258,6 +266,12 @@ class Lookup:
 
         self.notes.append(text)
         sys.stderr.write(f"note: {text}\n")
+
+
+def _span(rows: pd.DataFrame) -> str:
+    years = rows.dropna(subset=["start_year"])
+    years = years[years["participations"] > 0]["start_year"]
+    return f"{int(years.min())}-{int(years.max())}" if len(years) else "none (no start year)"
 
 
 def _history(con: Any, tables: set[str]) -> pd.DataFrame:
