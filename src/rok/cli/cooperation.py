@@ -9,8 +9,8 @@ from typing import Any
 import typer
 
 from rok import config
-from rok.cli.analysis import DbOpt, EngineOpt, FormatOpt, compute
 from rok.cli import resolve
+from rok.cli.analysis import DbOpt, EngineOpt, FormatOpt, compute
 from rok.cli.output import check_format, emit
 from rok.errors import InputError
 

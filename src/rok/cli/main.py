@@ -27,6 +27,7 @@ from rok import config
 from rok.errors import RokError
 from rok.warehouse import LoadResult, Warehouse
 
+
 def _hide_flag_types() -> None:
     """Typer's help shows ``<bool>`` after every flag (``--help <bool>``); a flag takes no value."""
     from typer import core

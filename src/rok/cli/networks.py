@@ -10,8 +10,8 @@ import typer
 
 from rok import config
 from rok.analysis.network_profiles import Networks
-from rok.cli.analysis import DbOpt, EngineOpt, FormatOpt, LevelOpt, YearsOpt, parse_years
 from rok.cli import resolve
+from rok.cli.analysis import DbOpt, EngineOpt, FormatOpt, LevelOpt, YearsOpt, parse_years
 from rok.cli.output import check_format, emit
 from rok.errors import InputError
 from rok.measures import Selection, open_engine

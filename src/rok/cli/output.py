@@ -107,7 +107,7 @@ def with_names(frame: pd.DataFrame, names: Any) -> pd.DataFrame:
             continue
         position = list(out.columns).index(column)
         following = list(out.columns)[position + 1] if position + 1 < len(out.columns) else None
-        if following == "name" or (following or "").endswith("_name"):
+        if following == "name" or (following or "").endswith("_name") or (position == 0 and "name" in out.columns):
             continue
         lookup = names.region_name if kind == "region" else names.domain_name
         cache: dict[Any, str] = {}
@@ -183,7 +183,8 @@ def _merge_names(frame: pd.DataFrame) -> pd.DataFrame:
             candidates.append("name")
         for name in candidates:
             cols = list(out.columns)
-            if name in cols and cols.index(name) == cols.index(column) + 1:
+            first = cols.index(column) == 0 and name == "name"  # the table's key and its name
+            if name in cols and (cols.index(name) == cols.index(column) + 1 or first):
                 out[column] = [_joined(format_cell(c), format_cell(n))
                                for c, n in zip(out[column], out[name], strict=True)]
                 out = out.drop(columns=[name])

@@ -62,6 +62,7 @@ class Lookup:
     path: str = ""
     notes: list[str] = field(default_factory=list)
     _orgs: pd.DataFrame | None = None
+    _names: dict[str, str] | None = None
 
     @classmethod
     def read(cls, db: Path | str) -> Lookup:
@@ -146,14 +147,14 @@ class Lookup:
 
         Of a name in two languages (``Région de Bruxelles-Capitale/Brussels Hoofdstedelijk
         Gewest``) the first; ``rok regions`` shows them whole."""
-        rows = self.regions[self.regions["code"] == code]
-        if rows.empty:
-            return ""
-        rows = rows.assign(pref=(rows["nuts_version"] != CURRENT).astype(int)).sort_values(
-            ["pref", "nuts_version"], ascending=[True, False])
-        row = rows.iloc[0]
-        name = str(row["name_latn"] if isinstance(row["name_latn"], str) and row["name_latn"] else row["name"])
-        return name.split("/")[0].strip() or name
+        if self._names is None:
+            rows = self.regions.assign(pref=(self.regions["nuts_version"] == CURRENT).astype(int)).sort_values(
+                ["pref", "nuts_version"])  # the preferred row last, so that it wins
+            self._names = {}
+            for code_, name, latn in zip(rows["code"], rows["name"], rows["name_latn"], strict=True):
+                full = str(latn if isinstance(latn, str) and latn else name or "")
+                self._names[str(code_)] = full.split("/")[0].strip() or full
+        return self._names.get(str(code), "")
 
     def domain_name(self, code: str, taxonomy: str = "h2020-part") -> str:
         rows = self.domains[(self.domains["taxonomy"] == taxonomy) & (self.domains["code"] == code)]
@@ -226,7 +227,7 @@ class Lookup:
             close = difflib.get_close_matches(key, list(dict.fromkeys(names["key"])), n=5, cutoff=0.75)
             near = names[names["key"].isin(close)]
             hint = f"; did you mean {self._listing(near, level)}?" if not near.empty else ""
-            raise InputError(f"no region with this code or name{hint} (see `rok regions --search TEXT`)",
+            raise InputError(f"unknown region: no region with this code or name{hint} (see `rok regions --search TEXT`)",
                              value=text)
         return found
 
@@ -257,7 +258,7 @@ class Lookup:
         close = difflib.get_close_matches(key, list(keys["key"]), n=3, cutoff=0.6)
         near = keys[keys["key"].isin(close)]
         codes = ", ".join(f"{r.code} ({r.name})" for r in near.itertuples()) or ", ".join(table["code"])
-        raise InputError(f"no domain of taxonomy {taxonomy} with this code or name; "
+        raise InputError(f"unknown domain: no domain of taxonomy {taxonomy} with this code or name; "
                          f"{'did you mean' if not near.empty else 'known codes:'} {codes}", value=text)
 
     def note(self, text: str) -> None:
