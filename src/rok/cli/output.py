@@ -178,6 +178,8 @@ def _merge_names(frame: pd.DataFrame) -> pd.DataFrame:
     region or domain column) into one ``CODE Name`` column."""
     out = frame.copy()
     for column in list(out.columns):
+        if column not in out.columns:  # a name already joined to its code
+            continue
         candidates = [f"{column}_name"]
         if column in REGION_COLUMNS or column in DOMAIN_COLUMNS or column in ("node", "code", "item"):
             candidates.append("name")
