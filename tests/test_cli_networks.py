@@ -103,8 +103,12 @@ def test_organisations_are_named_with_city_and_region(mirror_db):
     edges = rows("network", "organisations", "--domain", "Secure, clean and efficient energy", "--db", mirror_db)
     first = edges[0]
     assert {"source_name", "source_city", "source_country", "source_region", "target_name"} <= set(first)
-    named = [e for e in edges if e["source_name"]]
-    assert len(named) > 0.9 * len(edges)
+    import duckdb
+
+    with duckdb.connect(str(mirror_db), read_only=True) as con:
+        names = dict(con.execute("SELECT org_id, name FROM organisations").fetchall())
+    assert all(e["source_name"] == names[e["source"]] for e in edges[:2000])  # the warehouse's name, if any
+    assert sum(bool(e["source_name"]) for e in edges) > 0.5 * len(edges)
     central = rows("centrality", "--network", "organisations", "--db", mirror_db)
     assert central[0]["node_name"] and central[0]["node_city"]
     text = rok("centrality", "--network", "organisations", "--db", mirror_db).stdout

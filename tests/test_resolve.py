@@ -91,7 +91,7 @@ def test_domain_ambiguous_or_unknown():
 def test_empty_selection_says_what_exists():
     with pytest.raises(InputError) as caught:
         tiny().check_selection((2030, 2035))
-    assert ("no participations in any domain with projects starting 2030-2035; data exist for projects starting "
+    assert ("no participations in the selection (any domain with projects starting 2030-2035); data exist for projects starting "
             "2015-2016; no domain has data in 2030-2035; domains with data: SC1, SC3") in str(caught.value)
     with pytest.raises(InputError, match="SC3 has data for start years 2016-2016; domains with data in 2015-2015: SC1"):
         tiny().check_selection((2015, 2015), domain="SC3")
@@ -135,3 +135,12 @@ def test_on_the_mirror(mirror_db, capsys):
         lookup.region("Limburg", 2)
     assert lookup.domain("Secure, clean and efficient energy") == "SC3"
     assert lookup.domain("Health, demographic change and wellbeing") == "SC1"
+
+
+def test_history_is_followed_through_versions(capsys):
+    # FR71 (NUTS 2013) became FRK2 in NUTS 2016, which NUTS 2021 kept
+    lookup = tiny([("FR71", 2013, "FRK2", 2016, "recode", 1.0), ("FRK2", 2016, "FRK2", 2021, "same", 1.0)])
+    lookup.regions = pd.concat([lookup.regions, pd.DataFrame(
+        [("FRK2", 2021, 2, "Rhône-Alpes", "Rhône-Alpes", "FR")], columns=lookup.regions.columns)])
+    assert lookup.region("fr71", 2) == "FRK2"
+    assert "FR71 (NUTS 2013) is FRK2 Rhône-Alpes in NUTS 2021" in capsys.readouterr().err

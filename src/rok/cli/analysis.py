@@ -129,7 +129,7 @@ def register(app: typer.Typer, friendly: Any) -> None:
             from rok.analysis.complexity import complexity
 
             p.complexity = complexity(p.specialised, method="reflections")
-        emit(p.complexity_table(domains), fmt, schema="complexity", names=resolve.lookup(db), title=f"knowledge complexity ({method})",
+        emit(p.complexity_table(domains), fmt, schema="complexity.domains" if domains else "complexity", names=resolve.lookup(db), title=f"knowledge complexity ({method})",
              notes=_notes(p, method=f"{method} (Hidalgo & Hausmann 2009); sign: ECI correlates positively with "
                                     "diversity", dropped=p.dropped), limit=60)
 

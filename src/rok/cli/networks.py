@@ -266,7 +266,7 @@ def register(app: typer.Typer, friendly: Any) -> None:
         code = n.check_region(region)
         p = profiles(2, "fractional", "participations", years, engine, db)
         peers = p.peers_of(code, k=10).assign(region=code)
-        emit(compare_with_peers(n.integration, peers, code).rename_axis("indicator").reset_index(), fmt, schema="integration_peers", names=resolve.lookup(db),
+        emit(compare_with_peers(n.integration, peers, code).rename_axis("indicator").reset_index(), fmt, schema="integration.peers", names=resolve.lookup(db),
              title=f"integration of research actors: {code} {p.region_name(code)} and its 10 structural peers",
              notes=_notes(n))
 
@@ -284,5 +284,5 @@ def register(app: typer.Typer, friendly: Any) -> None:
         notes = _notes(n, model="E[y_ij] = exp(b0 + b1 ln m_i + b2 ln m_j + b3 ln d_ij + b4 same_country_ij)",
                        pairs=g.n, pseudo_r2=round(g.pseudo_r2, 4), standard_errors=g.cov_type)
         table = g.expected.sort_values("ratio") if pairs else g.table
-        emit(pd.DataFrame(table).reset_index(drop=True), fmt, schema="gravity", names=resolve.lookup(db),
+        emit(pd.DataFrame(table).reset_index(drop=True), fmt, schema="gravity.pairs" if pairs else "gravity", names=resolve.lookup(db),
              title="observed vs expected collaboration" if pairs else "gravity model (PPML)", notes=notes, limit=40)

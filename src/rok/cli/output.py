@@ -132,11 +132,13 @@ def emit(frame: pd.DataFrame, fmt: str, *, title: str = "", notes: dict[str, Any
     """Print ``frame`` as a text table (at most ``limit`` rows), CSV or JSON.
 
     ``schema`` names the layout of the rows (``rok.<schema>``, see docs/output.md); ``names``
-    (a lookup with ``region_name``/``domain_name``) adds the names of region and domain codes;
+    (a lookup with ``region_name``/``domain_name``) adds the names of region and domain codes
+    to the text (CSV and JSON keep the codes, stable columns);
     ``prefer`` lists the columns a text table keeps first when not all fit.
     """
     check_format(fmt)
-    frame = typed(with_names(frame.reset_index(drop=True), names))
+    frame = frame.reset_index(drop=True)
+    frame = typed(with_names(frame, names) if fmt == "text" else frame)  # CSV and JSON keep their columns
     if fmt == "csv":
         for key, value in (notes or {}).items():
             sys.stderr.write(f"# {key}: {value}\n")

@@ -119,7 +119,8 @@ class Lookup:
             return
         what = f"domain {domain} {self.domain_name(domain, taxonomy)}" if domain else "any domain"
         period = "" if years is None else f" with projects starting {years[0]}-{years[1]}"
-        raise InputError(f"no participations in {what}{period}; {self.existing(taxonomy, years, domain)}")
+        raise InputError(f"no participations in the selection ({what}{period}); "
+                         f"{self.existing(taxonomy, years, domain)}")
 
     def existing(self, taxonomy: str = "h2020-part", years: tuple[int, int] | None = None,
                  domain: str | None = None) -> str:
@@ -198,16 +199,31 @@ class Lookup:
         if rows.empty:
             return None
         version = int(rows["old_version"].min())
-        rows = rows[rows["old_version"] == version].sort_values("share", ascending=False)
-        targets = list(dict.fromkeys(rows["new_code"]))
+        targets = self._in_current(rows[rows["old_version"] == version])
         label = f"{code} (NUTS {version})"
         if len(targets) == 1:
-            new = targets[0]
+            new = next(iter(targets))
             self.note(f"{label} is {new} {self.region_name(new)} in NUTS {CURRENT}")
-            return str(new)
+            return new
+        if not targets:
+            raise InputError(f"{label} has no successor in NUTS {CURRENT} in this warehouse", value=code)
         listed = ", ".join(f"{c} {self.region_name(c)}" + (f" ({s:.0%})" if s == s else "")
-                           for c, s in zip(rows["new_code"], rows["share"], strict=True))
+                           for c, s in sorted(targets.items(), key=lambda item: -item[1]))
         raise InputError(f"{label} was split in NUTS {CURRENT}; give one of: {listed}", value=code)
+
+    def _in_current(self, rows: pd.DataFrame, depth: int = 0) -> dict[str, float]:
+        """NUTS 2021 successors of ``rows`` with their shares, following intermediate versions."""
+        current = set(self.current()["code"])
+        out: dict[str, float] = {}
+        for new, version, share in zip(rows["new_code"], rows["new_version"], rows["share"], strict=True):
+            share = float(share) if share == share and share is not None else float("nan")
+            if int(version) == CURRENT and new in current:
+                out[str(new)] = max(out.get(str(new), 0.0), share) if share == share else share
+            elif depth < 4:
+                later = self.history[(self.history["old_code"] == new) & (self.history["old_version"] == version)]
+                for code, part in self._in_current(later, depth + 1).items():
+                    out[code] = share * part if share == share and part == part else float("nan")
+        return out
 
     def _by_name(self, text: str, level: int | None) -> str:
         key = fold(text)
@@ -227,12 +243,15 @@ class Lookup:
             close = difflib.get_close_matches(key, list(dict.fromkeys(names["key"])), n=5, cutoff=0.75)
             near = names[names["key"].isin(close)]
             hint = f"; did you mean {self._listing(near, level)}?" if not near.empty else ""
-            raise InputError(f"unknown region: no region with this code or name{hint} (see `rok regions --search TEXT`)",
-                             value=text)
+            versions = ", ".join(str(v) for v in sorted(self.regions["nuts_version"].unique()))
+            what = (f"not a NUTS code of the versions in this warehouse ({versions}) nor a region name"
+                    if re.fullmatch(r"[A-Za-z]{2}[0-9A-Za-z]{0,3}", text.strip()) else "no region with this name")
+            raise InputError(f"unknown region: no region with this code or name: {what}{hint} "
+                             "(see `rok regions --search TEXT`)", value=text)
         return found
 
     def _listing(self, rows: pd.DataFrame, level: int | None) -> str:
-        rows = rows.drop_duplicates("code")
+        rows = rows.drop_duplicates("code").sort_values("code")
         if level is not None and (rows["level"] == level).any():
             rows = rows[rows["level"] == level]
         shown = [f"{r.code} {self.region_name(r.code)} (NUTS {r.level})" for r in rows.head(8).itertuples()]
@@ -279,8 +298,8 @@ def _history(con: Any, tables: set[str]) -> pd.DataFrame:
     """Old code -> NUTS 2021 code(s), from ``nuts_code_history`` or else ``nuts_correspondence``."""
     columns = ["old_code", "old_version", "new_code", "new_version", "kind", "share"]
     if "nuts_code_history" in tables:
-        frame = con.execute(f"SELECT old_code, old_version, new_code, new_version, kind, share "
-                            f"FROM nuts_code_history WHERE new_version = {CURRENT}").df()
+        frame = con.execute("SELECT old_code, old_version, new_code, new_version, kind, share "
+                            "FROM nuts_code_history WHERE old_version <> new_version OR old_code <> new_code").df()
         return frame[columns]
     if "nuts_correspondence" in tables:
         frame = con.execute(
