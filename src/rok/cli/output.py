@@ -204,7 +204,8 @@ def _cell(value: Any, column: str) -> str:
     words = column.lower().replace("_", " ").split()
     if (words and "share" in (words[0], words[-1]) and isinstance(value, (float, np.floating))
             and not math.isnan(value)):
-        return f"{value:.1%}" if abs(value) >= 0.001 or value == 0 else f"{value:.2g}"
+        share = float(value)
+        return f"{share:.1%}" if abs(share) >= 0.001 or share == 0 else ("<0.1%" if share > 0 else ">-0.1%")
     if any(w in _PLAIN for w in words) and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return str(int(value))
     return format_cell(value)
