@@ -5,22 +5,33 @@ BIN    := $(VENV)/bin
 
 .PHONY: run test lint bench bench-ingest bench-profiles bench-networks bench-cooperation bench-workspace clean
 
+# pip runs quietly; its messages (including warnings about this machine's pip configuration)
+# go to .venv/pip.log and are printed only when an install fails.
+PIP    = $(BIN)/pip --quiet --disable-pip-version-check
+PIPLOG = $(VENV)/pip.log
+
+define pip_install
+	@$(PIP) install $(1) >>$(PIPLOG) 2>&1 || { cat $(PIPLOG); echo "pip install failed (log: $(PIPLOG))" >&2; exit 1; }
+endef
+
 $(VENV)/.run-installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e .
-	touch $@
+	@$(PYTHON) -m venv $(VENV)
+	@: > $(PIPLOG)
+	$(call pip_install,--upgrade pip)
+	$(call pip_install,-e .)
+	@touch $@
 
 $(VENV)/.test-installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
-	touch $@ $(VENV)/.run-installed
+	@$(PYTHON) -m venv $(VENV)
+	@: > $(PIPLOG)
+	$(call pip_install,--upgrade pip)
+	$(call pip_install,-e '.[test]')
+	@touch $@ $(VENV)/.run-installed
 
 run: $(VENV)/.run-installed
-	$(BIN)/rok ingest mirror
-	$(BIN)/rok status
-	$(BIN)/rok profile --all --out out
+	@$(BIN)/rok ingest mirror
+	@$(BIN)/rok status
+	@$(BIN)/rok profile --all --out out
 
 test: $(VENV)/.test-installed
 	$(BIN)/pytest -q

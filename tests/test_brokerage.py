@@ -273,3 +273,55 @@ def test_mirror_brokerage_by_region(mirror_db):
     # research regions broker the most
     assert table["liaison"].sum() > table["coordinator"].sum()
     assert table.nlargest(10, "total")["nodes"].median() > table["nodes"].median()
+
+
+def test_expected_and_ratios_by_hand():
+    # Gould & Fernandez expectation. N = 7 grouped nodes, (N-1)(N-2) = 30; X has 3 nodes, Y and Z 2.
+    # Broker in X (n_B = 3): coordinator 2*1 = 2, itinerant Y 2*1 + Z 2*1 = 4, representative =
+    # gatekeeper 2*4 = 8, liaison Y 2*(7-3-2) + Z 2*(7-3-2) = 8 (sum 30).
+    # Broker in Y or Z (n_B = 2): coordinator 0, itinerant 3*2 + 2*1 = 8, rep = gate 1*5 = 5,
+    # liaison 3*(7-2-3) + 2*(7-2-2) = 12 (sum 30).
+    from rok.analysis.brokerage import brokerage_expected, brokerage_ratios
+
+    groups = pd.Series(TWO_GROUP_GROUPS)
+    roles = brokerage_roles(edge_table(TWO_GROUP_EDGES), groups)
+    expected = brokerage_expected(roles, groups).set_index("node")
+    # d (Y) has 10 open two-paths: 0, 80/30, 50/30, 50/30, 120/30
+    assert expected.loc["d", list(ROLES)].tolist() == pytest.approx([0, 8 / 3, 5 / 3, 5 / 3, 4])
+    # b (X) has 4: 8/30, 16/30, 32/30, 32/30, 32/30
+    assert expected.loc["b", list(ROLES)].tolist() == pytest.approx([8 / 30, 16 / 30, 32 / 30, 32 / 30, 32 / 30])
+    assert expected[list(ROLES)].sum(axis=1).tolist() == pytest.approx(roles["total"].astype(float).tolist())
+    ratios = brokerage_ratios(roles, groups).set_index("region")
+    # X: totals 2 + 4 + 4 = 10; expected 10*2/30, 10*4/30, 10*8/30 (x3); observed 2, 0, 3, 3, 2
+    assert ratios.loc["X", [f"{r}_ratio" for r in ROLES]].tolist() == pytest.approx([3, 0, 1.125, 1.125, 0.75])
+    # Y: d alone, total 10; coordinator expected 0 -> NaN; observed 0, 0, 3, 3, 4
+    y = ratios.loc["Y", [f"{r}_ratio" for r in ROLES]].tolist()
+    assert np.isnan(y[0]) and y[1:] == pytest.approx([0, 1.8, 1.8, 1.0])
+    # Z: g alone, total 2, itinerant 2 against 2*8/30
+    assert ratios.loc["Z", "itinerant_ratio"] == pytest.approx(3.75)
+    assert ratios.loc["Z", "liaison_expected"] == pytest.approx(0.8)
+
+
+def test_expected_matches_random_assignment_by_simulation():
+    # The expectation holds the broker's group fixed and shuffles the groups of the other nodes:
+    # the mean observed counts over many shuffles approach it.
+    from rok.analysis.brokerage import brokerage_expected
+
+    rng = np.random.default_rng(7)
+    G = nx.gnm_random_graph(14, 30, seed=3)
+    edges = edge_table([(f"n{u}", f"n{v}") for u, v in G.edges()])
+    nodes = [f"n{i}" for i in range(14)]
+    labels = np.array(list("XXXXXYYYYZZZWW"))
+    broker = max(G.degree, key=lambda item: item[1])[0]
+    others = [i for i in range(14) if i != broker]
+    total = np.zeros(len(ROLES))
+    runs = 1500
+    for _ in range(runs):
+        shuffled = labels.copy()
+        shuffled[others] = rng.permutation(labels[others])
+        roles = brokerage_roles(edges, pd.Series(shuffled, index=nodes)).set_index("node")
+        total += roles.loc[f"n{broker}", list(ROLES)].to_numpy(dtype=float)
+    groups = pd.Series(labels, index=nodes)
+    roles = brokerage_roles(edges, groups)
+    expected = brokerage_expected(roles, groups).set_index("node").loc[f"n{broker}", list(ROLES)]
+    assert (total / runs).tolist() == pytest.approx(expected.astype(float).tolist(), rel=0.08, abs=0.3)

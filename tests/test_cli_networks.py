@@ -75,11 +75,11 @@ def test_exports_read_back_in_networkx(mirror_db, tmp_path, suffix):
 
 @pytest.mark.parametrize(("args", "expected"), [
     (["network", "planets"], "unknown network"),
-    (["network", "regions", "--domain", "XX"], "unknown domain"),
-    (["network", "regions", "--years", "1990-1991"], "no projects in the selection"),
+    (["network", "regions", "--domain", "XX"], "no domain of taxonomy h2020-part"),
+    (["network", "regions", "--years", "1990-1991"], "data exist for projects starting"),
     (["network", "regions", "--measure", "funding"], "No such option"),
     (["network", "regions", "--export", "net.png"], ".graphml or .gexf"),
-    (["integration", "ZZ99"], "unknown region"),
+    (["integration", "ZZ99"], "no region with this code or name"),
     (["centrality", "--network", "cities"], "unknown network"),
 ])
 def test_bad_input(mirror_db, args, expected):
@@ -97,3 +97,49 @@ def test_network_page_in_a_browser(mirror_db, tmp_path):
         "http://www.w3.org/2000/svg", "")
     dom = _headless("--dump-dom", page.as_uri(), user_dir=tmp_path / "u").stdout
     assert dom.count("<circle") > 250 and dom.count("<line") > 500
+
+
+def test_organisations_are_named_with_city_and_region(mirror_db):
+    edges = rows("network", "organisations", "--domain", "Secure, clean and efficient energy", "--db", mirror_db)
+    first = edges[0]
+    assert {"source_name", "source_city", "source_country", "source_region", "target_name"} <= set(first)
+    import duckdb
+
+    with duckdb.connect(str(mirror_db), read_only=True) as con:
+        names = dict(con.execute("SELECT org_id, name FROM organisations").fetchall())
+    assert all(e["source_name"] == names[e["source"]] for e in edges[:2000])  # the warehouse's name, if any
+    assert sum(bool(e["source_name"]) for e in edges) > 0.5 * len(edges)
+    central = rows("centrality", "--network", "organisations", "--db", mirror_db)
+    assert central[0]["node_name"] and central[0]["node_city"]
+    text = rok("centrality", "--network", "organisations", "--db", mirror_db).stdout
+    top = central[0]
+    assert top["node_name"].split()[0] in text and f"{top['node_region']} " in text  # "Name (City, CODE Region)"
+
+
+def test_html_is_refused_where_no_page_exists(mirror_db, tmp_path):
+    page = tmp_path / "orgs.html"
+    result = rok("network", "organisations", "--domain", "SC3", "--html", page, "--db", mirror_db)
+    assert result.exit_code == 1 and "--html draws the region network only" in result.stderr
+    assert not page.exists()
+
+
+def test_brokerage_is_read_against_its_expectation(mirror_db):
+    table = rows("brokerage", "--db", mirror_db)
+    for role in ("coordinator", "itinerant", "representative", "gatekeeper", "liaison"):
+        assert {role, f"{role}_expected", f"{role}_ratio"} <= set(table[0])
+    big = table[0]
+    ratio = big["liaison"] / big["liaison_expected"]
+    assert big["liaison_ratio"] == pytest.approx(ratio)
+    # the expectations of one region add up to its open two-paths
+    expected = sum(big[f"{r}_expected"] for r in ("coordinator", "itinerant", "representative", "gatekeeper",
+                                                  "liaison"))
+    assert expected == pytest.approx(big["total"])
+
+
+def test_communities_are_described(mirror_db):
+    doc_rows = rows("communities", "--db", mirror_db)
+    assert {"community", "nodes", "participations", "top_regions", "top_domains"} <= set(doc_rows[0])
+    assert all(r["top_regions"] for r in doc_rows)
+    members = rows("communities", "--members", "--db", mirror_db)
+    assert {"node", "node_name", "community"} <= set(members[0])
+    assert sum(r["nodes"] for r in doc_rows) == len(members)

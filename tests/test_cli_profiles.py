@@ -198,7 +198,7 @@ def test_a_failing_analysis_fails_only_where_it_is_needed(mirror_db, monkeypatch
         assert rok(*command, "--format", "json", "--db", mirror_db).exit_code == 0
     result = rok("profile", "DE21", "--format", "json", "--db", mirror_db)
     assert result.exit_code == 0, result.output
-    rows = {(r["section"], r["item"]): r["value"] for r in json.loads(result.stdout)["rows"]}
+    rows = {(r["section"], r["item"]): r["detail"] if r["value"] is None else r["value"] for r in json.loads(result.stdout)["rows"]}
     assert rows[("cluster stars", "not available")] == "cluster stars failed: KeyError: 'stars'"
     assert ("specialisation (RCA)", "SC1") in rows and ("peer regions", "1") in rows
     page = tmp_path / "de21.html"
@@ -206,7 +206,7 @@ def test_a_failing_analysis_fails_only_where_it_is_needed(mirror_db, monkeypatch
     assert "Not available: cluster stars failed: KeyError" in page.read_text(encoding="utf-8")
     # on a knowledge taxonomy the complexity gap is its failure, and the quadrant's (it needs the PCI)
     monkeypatch.setattr(profiles, "taxonomy_kind", lambda engine, taxonomy: "knowledge")
-    rows = {(r["section"], r["item"]): r["value"] for r in json.loads(
+    rows = {(r["section"], r["item"]): r["detail"] if r["value"] is None else r["value"] for r in json.loads(
         rok("profile", "DE21", "--format", "json", "--db", mirror_db).stdout)["rows"]}
     assert rows[("complexity", "not available")] == "complexity failed: LinAlgError: Singular matrix"
     assert "Singular matrix" in rows[("related opportunities", "not available")]
@@ -232,7 +232,7 @@ def test_a_rok_error_in_an_analysis_is_a_clear_message_and_a_gap(mirror_db, monk
     assert "no indicator has values" in message
     rows = json.loads(rok("profile", "DE21", "--format", "json", "--db", mirror_db).stdout)["rows"]
     gap = [r for r in rows if r["section"] == "performance"]
-    assert len(gap) == 1 and gap[0]["item"] == "not available" and "no indicator has values" in gap[0]["value"]
+    assert len(gap) == 1 and gap[0]["item"] == "not available" and "no indicator has values" in gap[0]["detail"]
     page = tmp_path / "de21.html"
     assert rok("profile", "DE21", "--html", page, "--db", mirror_db).exit_code == 0
     assert "Performance index not available: performance is not available" in page.read_text(encoding="utf-8")
@@ -240,7 +240,7 @@ def test_a_rok_error_in_an_analysis_is_a_clear_message_and_a_gap(mirror_db, monk
 
 def test_instrument_taxonomy_is_not_advice(mirror_db):
     rows = json.loads(rok("profile", "DE21", "--format", "json", "--db", mirror_db).stdout)["rows"]
-    gaps = {r["section"]: r["value"] for r in rows if r["item"] == "not available"}
+    gaps = {r["section"]: r["detail"] for r in rows if r["item"] == "not available"}
     assert set(gaps) == {"complexity", "related opportunities"}
     assert all("(h2020-part) classify funding instruments" in v for v in gaps.values())
     doc = json.loads(rok("density", "--format", "json", "--db", mirror_db).stdout)

@@ -43,6 +43,23 @@ Gould, R. V., & Fernandez, R. M. (1989). Structures of mediation: A formal appro
 brokerage in transaction networks. *Sociological Methodology*, 19, 89-126.
 https://doi.org/10.2307/270949
 
+Expectation. Raw counts grow with ``deg(b)^2`` and with the size of ``b``'s group, so they are
+read against their expectation under random assignment of group membership (Gould &
+Fernandez 1989, p. 104): the ``T(b) = total`` open two-paths of ``b`` are kept, and the groups
+of their end points ``a`` and ``c`` are drawn without replacement from the other ``N - 1``
+nodes, ``n_G`` of them in group ``G`` (``N`` the grouped nodes of the network, ``B = g(b)``):
+
+    P(coordinator)     = (n_B - 1)(n_B - 2) / ((N - 1)(N - 2))
+    P(itinerant)       = sum_{G != B} n_G (n_G - 1) / ((N - 1)(N - 2))
+    P(representative)  = P(gatekeeper) = (n_B - 1)(N - n_B) / ((N - 1)(N - 2))
+    P(liaison)         = sum_{G != B} n_G (N - n_B - n_G) / ((N - 1)(N - 2))
+
+The five probabilities add up to 1; ``E[role](b) = T(b) P(role)``. A region's ratio is the sum
+of its nodes' observed counts over the sum of their expectations (1 = as by chance, above 1:
+the region's organisations broker in that role more than their group sizes imply). Gould &
+Fernandez also give a variance for a z score; rok reports the ratio, which stays readable when
+the counts run into millions.
+
 Schank, T., & Wagner, D. (2005). Finding, counting and listing all triangles in large graphs,
 an experimental study. *Experimental and Efficient Algorithms (WEA 2005)*, LNCS 3503, 606-609.
 https://doi.org/10.1007/11427186_54
@@ -61,7 +78,7 @@ import pandas as pd
 from rok.analysis.networks import build_graph
 from rok.errors import InputError
 
-__all__ = ["ROLES", "brokerage_roles", "brokerage_by_region"]
+__all__ = ["ROLES", "brokerage_roles", "brokerage_by_region", "brokerage_expected", "brokerage_ratios"]
 
 ROLES = ("coordinator", "itinerant", "representative", "gatekeeper", "liaison")
 
@@ -167,6 +184,79 @@ def brokerage_by_region(roles: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
     )
     columns = ["nodes", "brokers", *ROLES, "total"]
     return table.groupby("region", sort=True)[columns].sum().reset_index()
+
+
+def brokerage_expected(roles: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """Expected role counts of every node under random assignment of group membership.
+
+    ``E[role](b) = total(b) * P(role | n_B, group sizes)`` with the probabilities of the module
+    docstring (Gould & Fernandez 1989), the group sizes ``n_G`` counted over the nodes of
+    ``roles`` (the grouped nodes of the network).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``node`` and one float column per role, in the order of ``roles``.
+
+    Examples
+    --------
+    Four nodes, groups X = {a, b}, Y = {c, d}, broker b with 2 open two-paths: for b,
+    ``(N-1)(N-2) = 6``; coordinator ``1*0/6 = 0``, itinerant ``2*1/6``, representative and
+    gatekeeper ``1*2/6`` each, liaison ``0``: expected 0, 2/3, 2/3, 2/3, 0.
+
+    >>> roles = pd.DataFrame({"node": list("abcd"), "coordinator": 0, "itinerant": 0,
+    ...                       "representative": [0, 1, 0, 0], "gatekeeper": [0, 1, 0, 0],
+    ...                       "liaison": 0, "total": [0, 2, 0, 0]})
+    >>> groups = pd.Series({"a": "X", "b": "X", "c": "Y", "d": "Y"})
+    >>> brokerage_expected(roles, groups).loc[1, list(ROLES)].astype(float).round(4).tolist()
+    [0.0, 0.6667, 0.6667, 0.6667, 0.0]
+    """
+    missing = [c for c in ("node", "total") if c not in roles.columns]
+    if missing:
+        raise InputError(f"roles table lacks column(s) {missing} (see brokerage_roles)", column=missing[0])
+    group = _checked_groups(groups).reindex(roles["node"])
+    if group.isna().any():
+        raise InputError("a node of the roles table has no group", column="node",
+                         value=roles["node"].to_numpy()[group.isna().to_numpy()][0])
+    size = group.value_counts()
+    n = float(len(group))
+    pairs = (n - 1) * (n - 2)
+    n_b = group.map(size).to_numpy(dtype=float)
+    sum_sq = float((size * (size - 1)).sum())  # sum_G n_G (n_G - 1)
+    sum_n2 = float((size**2).sum())
+    itinerant = sum_sq - n_b * (n_b - 1)
+    # sum_{G != B} n_G (N - n_B - n_G) = (N - n_B)^2 - (sum_G n_G^2 - n_B^2)
+    liaison = (n - n_b) ** 2 - (sum_n2 - n_b**2)
+    share = {"coordinator": (n_b - 1) * (n_b - 2), "itinerant": itinerant,
+             "representative": (n_b - 1) * (n - n_b), "gatekeeper": (n_b - 1) * (n - n_b), "liaison": liaison}
+    total = roles["total"].to_numpy(dtype=float)
+    out = {role: total * share[role] / pairs if pairs > 0 else np.zeros(len(total)) for role in ROLES}
+    return pd.DataFrame({"node": roles["node"].to_numpy()} | out)
+
+
+def brokerage_ratios(roles: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """Per region: observed and expected role counts and their ratio (Gould & Fernandez 1989).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``region, nodes, brokers, total`` then, per role, ``<role>`` (observed sum),
+        ``<role>_expected`` and ``<role>_ratio`` (observed / expected; NaN where nothing is
+        expected), one row per region sorted by region.
+    """
+    by_region = brokerage_by_region(roles, groups)
+    expected = brokerage_expected(roles, groups)
+    expected["region"] = _checked_groups(groups).reindex(expected["node"]).to_numpy()
+    sums = expected.groupby("region", sort=True)[list(ROLES)].sum()
+    out = by_region[["region", "nodes", "brokers", "total"]].copy()
+    for role in ROLES:
+        observed = by_region.set_index("region")[role]
+        exp = sums[role].reindex(observed.index)
+        out[role] = observed.to_numpy()
+        out[f"{role}_expected"] = exp.to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[f"{role}_ratio"] = np.where(exp.to_numpy() > 0, observed.to_numpy() / exp.to_numpy(), np.nan)
+    return out
 
 
 # -- internals -----------------------------------------------------------------------------

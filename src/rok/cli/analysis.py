@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -12,6 +13,7 @@ import pandas as pd
 import typer
 
 from rok import config
+from rok.cli import resolve
 from rok.cli.output import check_format, emit, format_cell
 from rok.errors import InputError
 
@@ -24,7 +26,7 @@ LevelOpt = typer.Option(2, "--level", help="NUTS level: 1, 2 or 3.")
 CountingOpt = typer.Option("fractional", "--counting", help="full or fractional (default: fractional).")
 MeasureOpt = typer.Option("participations", "--measure", help="participations or funding (EC contribution).")
 YearsOpt = typer.Option(None, "--years", help="Project start years FROM-TO, e.g. 2015-2018 (default: all).")
-EngineOpt = typer.Option("duckdb", "--engine", help="duckdb (default) or spark (needs rok[spark]).")
+EngineOpt = typer.Option("duckdb", "--engine", help="duckdb (default) or spark (needs rok\\[spark]).")
 FormatOpt = typer.Option("text", "--format", help="text, csv or json.")
 DbOpt = typer.Option(None, "--db", help="Warehouse file (default: $ROK_DB or ./rok.duckdb).")
 FrameworkOpt = typer.Option(None, "--framework", help="FP7, H2020 or HORIZON projects only (default: all).")
@@ -62,7 +64,9 @@ def compute(level: int, counting: str, measure: str, years: str | None, engine: 
     if not Path(path).exists():
         raise InputError("no warehouse here yet; run `rok ingest mirror` first", file=str(path))
     with open_engine(engine, path) as running:
-        return Profiles.compute(running, default_selection(running, **fields))
+        sel = default_selection(running, **fields)
+        resolve.lookup(db).check_selection(sel.years, sel.taxonomy)
+        return Profiles.compute(running, sel)
 
 
 def _notes(p: Profiles, *, analysis: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -107,17 +111,18 @@ def register(app: typer.Typer, friendly: Any) -> None:
 
     @app.command("specialisation")
     @friendly
-    def specialisation_cmd(region: str = typer.Option(None, "--region", help="One region only."),
+    def specialisation_cmd(region: str = typer.Option(None, "--region", help="One region only (a code or a name)."),
                            level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
                            years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
                            taxonomy: str = TaxonomyOpt, framework: str = FrameworkOpt) -> None:
         """Activity, share and RCA (location quotient) of every region in every domain."""
         check_format(fmt)
+        region = resolve.region(region, db, level)
         p = compute(level, counting, measure, years, engine, db, taxonomy, framework=framework)
         table = p.specialisation_table()
         if region:
             table = table[table["region"] == p.check_region(region)].sort_values("rca", ascending=False)
-        emit(table, fmt, title="specialisation (RCA = 1: the European average)",
+        emit(table, fmt, schema="specialisation", names=resolve.lookup(db), title="specialisation (RCA = 1: the European average)",
              notes=_notes(p, formula="RCA[r,d] = (x[r,d]/x[r,.]) / (x[.,d]/x[.,.]) (Balassa 1965)"), limit=60)
 
     @app.command("relatedness")
@@ -132,22 +137,23 @@ def register(app: typer.Typer, friendly: Any) -> None:
         matrix = p.relatedness(method)
         long = matrix.rename_axis(index="domain_i", columns="domain_j").stack().rename(method).reset_index()
         long = long[long["domain_i"] < long["domain_j"]].sort_values(method, ascending=False)  # each pair once
-        emit(long, fmt, title=f"relatedness between domains ({method})", notes=_notes(p, analysis="relatedness"),
-             limit=40)
+        emit(long, fmt, schema="relatedness", names=resolve.lookup(db), title=f"relatedness between domains ({method})",
+             notes=_notes(p, analysis="relatedness"), limit=40)
 
     @app.command("density")
     @friendly
-    def density_cmd(region: str = typer.Option(None, "--region", help="One region only."),
+    def density_cmd(region: str = typer.Option(None, "--region", help="One region only (a code or a name)."),
                     level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
                     years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
                     taxonomy: str = TaxonomyOpt, framework: str = FrameworkOpt) -> None:
         """Relatedness density of every region around every domain (0-100)."""
         check_format(fmt)
+        region = resolve.region(region, db, level)
         p = compute(level, counting, measure, years, engine, db, taxonomy, framework=framework)
         table = p.density_table()
         if region:
             table = table[table["region"] == p.check_region(region)].sort_values("density", ascending=False)
-        emit(table, fmt, title="relatedness density",
+        emit(table, fmt, schema="density", names=resolve.lookup(db), title="relatedness density",
              notes=_notes(p, analysis="density", formula="RD[r,d] = 100 sum_j phi[d,j] M[r,j] / sum_j phi[d,j] (Balland et al. 2019)"),
              limit=60)
 
@@ -166,7 +172,8 @@ def register(app: typer.Typer, friendly: Any) -> None:
         if method not in ("eigenvector", "reflections"):
             raise InputError("unknown complexity method; expected eigenvector or reflections", value=method)
         p = compute(level, counting, measure, years, engine, db, taxonomy, min_mass, framework)
-        emit(p.complexity_table(domains, method, nodf_null), fmt, title=f"knowledge complexity ({method})",
+        emit(p.complexity_table(domains, method, nodf_null), fmt,
+             schema="complexity.domains" if domains else "complexity", names=resolve.lookup(db), title=f"knowledge complexity ({method})",
              notes=_notes(p, analysis="complexity", method=f"{method} (Hidalgo & Hausmann 2009); sign: ECI correlates "
                           "positively with diversity", dropped=p.dropped,
                           **complexity_notes(p, p.complexity_result(method, nodf_null))), limit=60)
@@ -203,13 +210,13 @@ def register(app: typer.Typer, friendly: Any) -> None:
                                                  if r.latest_year is not None and not pd.isna(r.latest_year)),
                        dropped_indicators=result.dropped or "none")
         if region:
-            code = p.check_region(region)
+            code = p.check_region(resolve.region(region, db, 2))
             row = result.table.loc[code] if code in result.table.index else None
             own = result.contributions[result.contributions["region"] == code].drop(columns="region")
             own.insert(1, "label", own["indicator"].map(result.indicators["label"]))
             if row is not None:
                 notes = {"index": format_cell(row["index"]), "group": row["subgroup"] or row["group"], **notes}
-            emit(own.reset_index(drop=True), fmt, title=f"{code} {p.region_name(code)}: performance by indicator "
+            emit(own.reset_index(drop=True), fmt, schema="performance.region", names=resolve.lookup(db), title=f"{code} {p.region_name(code)}: performance by indicator "
                  "(points add up to the index)", notes=notes)
             return
         table = p.performance_table().sort_values("index", ascending=False)
@@ -217,34 +224,36 @@ def register(app: typer.Typer, friendly: Any) -> None:
             for what in ("score", "share"):
                 wide = result.contributions.pivot(index="region", columns="indicator", values=what)
                 table = table.join(wide.add_prefix(f"{what}_"), on="region")
-        emit(table, fmt, title=f"research performance index ({result.reference} = 100)", notes=notes, limit=60)
+        emit(table, fmt, schema="performance", names=resolve.lookup(db), title=f"research performance index ({result.reference} = 100)", notes=notes, limit=60)
 
     @app.command("clusters")
     @friendly
-    def clusters_cmd(region: str = typer.Option(None, "--region", help="One region only."),
+    def clusters_cmd(region: str = typer.Option(None, "--region", help="One region only (a code or a name)."),
                      min_stars: int = typer.Option(1, "--min-stars", help="Show cells with at least this many stars."),
                      level: int = LevelOpt, counting: str = CountingOpt, measure: str = MeasureOpt,
                      years: str = YearsOpt, engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt,
                      taxonomy: str = TaxonomyOpt, framework: str = FrameworkOpt) -> None:
         """Research-driven cluster stars (size, specialisation LQ >= 2, focus)."""
         check_format(fmt)
+        region = resolve.region(region, db, level)
         p = compute(level, counting, measure, years, engine, db, taxonomy, framework=framework)
         table = p.stars[p.stars["stars"] >= min_stars]
         if region:
             table = table[table["region"] == p.check_region(region)]
-        emit(table.reset_index(drop=True), fmt, title="cluster stars (after the European Cluster Observatory)",
+        emit(table.reset_index(drop=True), fmt, schema="clusters", names=resolve.lookup(db), title="cluster stars (after the European Cluster Observatory)",
              notes=_notes(p), limit=60)
 
     @app.command("peers")
     @friendly
-    def peers_cmd(region: str = typer.Argument(..., help="A NUTS 2 code, e.g. DE21."),
+    def peers_cmd(region: str = typer.Argument(..., help="A NUTS 2 region: a code or a name, e.g. DE21 or Oberbayern."),
                   k: int = typer.Option(10, "--k", help="How many peers."),
                   exclude_country: bool = typer.Option(False, "--exclude-country", help="Only regions of other countries."),
                   engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
         """Peer regions by structural similarity (S3 Regional Benchmarking, Navarro et al. 2014)."""
         check_format(fmt)
+        region = resolve.lookup(db).region(region, 2, fixed=True)
         p = compute(2, "fractional", "participations", None, engine, db)
-        emit(p.peers_of(region, k=k, exclude_country=exclude_country), fmt,
+        emit(p.peers_of(region, k=k, exclude_country=exclude_country), fmt, schema="peers", names=resolve.lookup(db),
              title=f"structural peers of {region.upper()} {p.region_name(region.upper())}", notes=_notes(p))
 
 
@@ -253,7 +262,7 @@ def register_profile(app: typer.Typer, friendly: Any) -> None:
 
     @app.command("profile")
     @friendly
-    def profile_cmd(region: str = typer.Argument(None, help="A region code, e.g. DE21 (omit with --all)."),
+    def profile_cmd(region: str = typer.Argument(None, help="A region: a code or a name, e.g. DE21 or Oberbayern (omit with --all)."),
                     html: Path = typer.Option(None, "--html", help="Write the profile as a self-contained HTML file."),
                     all_regions: bool = typer.Option(False, "--all", help="Write profiles of all regions and an index page."),
                     out: Path = typer.Option(Path("out"), "--out", help="Directory for --all (default: out/)."),
@@ -265,23 +274,31 @@ def register_profile(app: typer.Typer, friendly: Any) -> None:
 
         check_format(fmt)
         if not region and not all_regions:
-            raise InputError("give a region code (e.g. rok profile DE21) or --all")
-        p = compute(level, counting, measure, years, engine, db, taxonomy, min_mass)
-        path = config.db_path(db)
-        networks = None
-        if all_regions or html:
-            from rok.analysis.network_profiles import Networks
-            from rok.measures import open_engine
+            raise InputError("give a region code or name (e.g. rok profile DE21) or --all")
+        region = resolve.region(region, db, level)
+        from rok.cli.main import progress_bar
 
-            with open_engine(engine, path) as running:
-                networks = Networks.compute(running, replace(p.selection, measure="participations"),
-                                            organisations=False)
+        with progress_bar(enabled=all_regions) as progress:
+            progress("computing profiles", 0, 0)
+            p = compute(level, counting, measure, years, engine, db, taxonomy, min_mass)
+            path = config.db_path(db)
+            networks = None
+            if all_regions or html:
+                from rok.analysis.network_profiles import Networks
+                from rok.measures import open_engine
+
+                progress("computing the region network", 0, 0)
+                with open_engine(engine, path) as running:
+                    networks = Networks.compute(running, replace(p.selection, measure="participations"),
+                                                organisations=False)
+            if all_regions:
+                written = write_profiles(p, path, out, networks=networks, progress=progress)
+                if networks is not None:
+                    from rok.report.network import region_network_page
+
+                    progress("writing the network page", 0, 0)
+                    (Path(out) / "network.html").write_text(region_network_page(networks, path), encoding="utf-8")
         if all_regions:
-            written = write_profiles(p, path, out, networks=networks)
-            if networks is not None:
-                from rok.report.network import region_network_page
-
-                (Path(out) / "network.html").write_text(region_network_page(networks, path), encoding="utf-8")
             typer.echo(f"wrote {len(written) - 1} region profiles, {written[0]} and {Path(out) / 'network.html'} "
                        "(open them in a browser)")
             return
@@ -291,52 +308,65 @@ def register_profile(app: typer.Typer, friendly: Any) -> None:
             html.write_text(region_page(p, code, load_shapes(path, level), networks), encoding="utf-8")
             typer.echo(f"wrote {html}")
             return
-        emit(_profile_rows(p, code), fmt, title=f"{code} {p.region_name(code)}: research profile", notes=_notes(p))
+        emit(_profile_rows(p, code), fmt, schema="profile", names=resolve.lookup(db), title=f"{code} {p.region_name(code)}: research profile",
+             notes=_notes(p, value="RCA (specialisation), stars (cluster stars), relatedness density 0-100 "
+                                   "(related opportunities), structural distance (peer regions)"))
 
 
 def _profile_rows(p: Profiles, code: str) -> Any:
-    """The profile as (section, item, value) rows, for text, CSV and JSON.
+    """The profile as rows ``section, item, item_name, value, detail``: ``value`` a number where the
+    item has one, ``detail`` the text (a group, a list, a quadrant, a peer's distance).
 
-    A section whose analysis is not available (it failed, does not apply to the selection,
-    or is not advice on this taxonomy) is one row: ``not available`` and the reason.
+    A section whose analysis is not available (it failed, does not apply to the selection, or
+    is not advice on this taxonomy) is one row: item ``not available``, the reason in ``detail``.
     """
     import pandas as pd
 
-    rows: list[tuple[str, str, Any]] = [("region", "name", p.region_name(code))]
+    rows: list[_Row] = [("region", "name", "", None, p.region_name(code))]
     rows += _section(p, "performance", "performance", lambda: _performance_rows(p, code))
-    rows += _section(p, "critical_mass", "critical mass", lambda: [
-        ("critical mass", str(k), v) for k, v in p.critical_mass.loc[code].items()] if code in p.critical_mass.index
-        else [])
+    rows += _section(p, "critical_mass", "critical mass", lambda: _mass_rows(p, code))
     spec = p.specialisation_table()
     for r in spec[spec["region"] == code].sort_values("rca", ascending=False).itertuples():
-        rows.append(("specialisation (RCA)", str(r.domain), float(r.rca)))
+        rows.append(("specialisation (RCA)", str(r.domain), p.domain_name(str(r.domain)), float(r.rca), ""))
     rows += _section(p, "complexity", "complexity", lambda: [
-        ("complexity", "ECI", float(p.complexity.eci[code]))] if code in p.complexity.eci.index else [])
+        ("complexity", "ECI", "", float(p.complexity.eci[code]), "")] if code in p.complexity.eci.index else [])
     rows += _section(p, "clusters", "cluster stars", lambda: [
-        ("cluster stars", str(r.domain), f"{r.stars} ({r.which})")
+        ("cluster stars", str(r.domain), p.domain_name(str(r.domain)), float(r.stars), str(r.which))
         for r in p.stars[(p.stars["region"] == code) & (p.stars["stars"] > 0)].itertuples()])
     rows += _section(p, "quadrant", "related opportunities", lambda: [
-        ("related opportunities", str(r.domain), f"{r.quadrant}; density {r.density:.1f}, PCI {r.pci:.2f}")
-        for r in p.quadrant[p.quadrant["region"] == code].itertuples()])
+        ("related opportunities", str(r.domain), p.domain_name(str(r.domain)), float(r.density),
+         f"{r.quadrant} (PCI {r.pci:.2f})") for r in p.quadrant[p.quadrant["region"] == code].itertuples()])
     rows += _section(p, "peers", "peer regions", lambda: [
-        ("peer regions", f"{r.rank}", f"{r.peer} {r.name} (distance {r.distance:.2f})")
+        ("peer regions", str(r.peer), str(r.name), float(r.distance), f"rank {r.rank}")
         for r in p.peers_of(code, k=5).itertuples()] if p.features is not None and code in p.features.index else [])
-    frame = pd.DataFrame(rows, columns=["section", "item", "value"])
-    frame["value"] = [format_cell(v) for v in frame["value"]]
-    return frame
+    return pd.DataFrame(rows, columns=["section", "item", "item_name", "value", "detail"])
 
 
-def _section(p: Profiles, analysis: str, section: str,
-             rows: Callable[[], list[tuple[str, str, Any]]]) -> list[tuple[str, str, Any]]:
+_Row = tuple[str, str, str, float | None, str]
+
+
+def _section(p: Profiles, analysis: str, section: str, rows: Callable[[], list[_Row]]) -> list[_Row]:
     """``rows()`` when ``analysis`` is available, else the stated gap."""
     ok, why = p.available(analysis)
-    return rows() if ok else [(section, "not available", why)]
+    return rows() if ok else [(section, "not available", "", None, why)]
 
 
-def _performance_rows(p: Profiles, code: str) -> list[tuple[str, str, Any]]:
+def _performance_rows(p: Profiles, code: str) -> list[_Row]:
     if p.performance is None or code not in p.performance.table.index:
         return []
     row = p.performance.table.loc[code]
-    return [("performance", "group", row["group"]), ("performance", "index", row["index"]),
-            ("performance", "indicators used", " ".join(row["used"])),
-            ("performance", "indicators missing", " ".join(row["missing"]))]
+    return [("performance", "group", "", None, str(row["group"])),
+            ("performance", "subgroup", "", None, str(row.get("subgroup") or row["group"])),
+            ("performance", "index", "", float(row["index"]), ""),
+            ("performance", "indicators used", "", None, " ".join(row["used"])),
+            ("performance", "indicators missing", "", None, " ".join(row["missing"]))]
+
+
+def _mass_rows(p: Profiles, code: str) -> list[_Row]:
+    if code not in p.critical_mass.index:
+        return []
+    rows: list[_Row] = []
+    for k, v in p.critical_mass.loc[code].items():
+        number = isinstance(v, numbers.Real) and not isinstance(v, bool) and v == v and not str(k).endswith("_year")
+        rows.append(("critical mass", str(k), "", float(v) if number else None, "" if number else str(v)))
+    return rows

@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from rok import config
+from rok.cli import resolve
 from rok.cli.analysis import DbOpt, EngineOpt, FormatOpt, compute
 from rok.cli.output import check_format, emit
 from rok.errors import InputError
@@ -88,7 +89,8 @@ def register(app: typer.Typer, friendly: Any) -> None:
         shown = pairs if fmt != "text" else pairs[["mentee", "mentee_name", "mentee_group", "mentee_index", "mentor",
                                                   "mentor_name", "mentor_group", "mentor_index", "score",
                                                   "domains_to_work_on", "existing_ties"]]
-        emit(shown, fmt, title="mentoring programme (all reasons: --format csv or json, or --html)",
+        emit(shown, fmt, schema="mentoring", names=resolve.lookup(db),
+             title="mentoring programme (all reasons: --format csv or json, or --html)",
              notes={"settings": settings, "eligibility": ELIGIBILITY, "selection": p.selection.describe()}, limit=60)
 
 
@@ -97,7 +99,7 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
 
     @app.command("complementarity")
     @friendly
-    def complementarity_cmd(region: str = typer.Argument(..., help="A NUTS 2 code, e.g. DE21."),
+    def complementarity_cmd(region: str = typer.Argument(..., help="A NUTS 2 region: a code or a name, e.g. DE21 or Oberbayern."),
                             direction: str = typer.Option("for", "--direction",
                                                           help="for (who complements REGION), from (whom REGION "
                                                                "complements) or mutual."),
@@ -110,9 +112,10 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
         check_format(fmt)
         if direction not in DIRECTIONS:
             raise InputError(f"unknown direction; expected one of {', '.join(DIRECTIONS)}", value=direction)
+        region = resolve.lookup(db).region(region, 2, fixed=True)
         p = compute(2, "fractional", "participations", years, engine, db)
         code = p.check_region(region)
-        emit(complementarity_for(p, code, direction=direction, k=k), fmt,  # type: ignore[arg-type]
+        emit(complementarity_for(p, code, direction=direction, k=k), fmt, schema="complementarity", names=resolve.lookup(db),  # type: ignore[arg-type]
              title=f"complementarity {direction} {code} {p.region_name(code)}",
              notes={"formula": "C[A->B] = mean_d M[A,d] min(RCA[A,d],2)/2 (1 - M[B,d]) RD[B,d]/100",
                     "selection": p.selection.describe()})
@@ -135,6 +138,7 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
         from rok.measures import open_engine
 
         check_format(fmt)
+        region = resolve.lookup(db).region(region, 2, fixed=True) if region else None
         p = compute(2, "fractional", "participations", years, engine, db)
         code = p.check_region(region) if region else None
         with open_engine(engine, config.db_path(db)) as running:
@@ -144,11 +148,13 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
         both = mutual(complementarity_matrix(p.rca, p.specialised, p.density))
         table = untapped(both, n.gravity.expected, k=k, region=code, rca=p.rca, M=p.specialised, density=p.density,
                          min_expected=min_expected, rank_by=rank_by)
-        table.insert(1, "name_a", [p.region_name(c) for c in table["region_a"]])
-        table.insert(3, "name_b", [p.region_name(c) for c in table["region_b"]])
+        if fmt != "text":  # the text output names the regions beside their codes
+            table.insert(1, "name_a", [p.region_name(c) for c in table["region_a"]])
+            table.insert(3, "name_b", [p.region_name(c) for c in table["region_b"]])
         score = ("mutual complementarity x (expected - observed) / sqrt(expected), the Pearson deficit"
                  if rank_by == "residual" else "mutual complementarity x (expected - observed), absolute shortfall")
-        emit(table, fmt, title="untapped cooperation: complementary pairs below their expected collaboration",
+        emit(table, fmt, schema="untapped", names=resolve.lookup(db),
+             title="untapped cooperation: complementary pairs below their expected collaboration",
              notes={"score": score,
                     "pairs judged": f"mutual complementarity in the top quarter, observed < expected, expected >= "
                                     f"{min_expected:g}",
@@ -157,8 +163,8 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
 
     @app.command("partners")
     @friendly
-    def partners_cmd(region: str = typer.Argument(..., help="The searching region (NUTS 2), e.g. DE21."),
-                     domain: str = typer.Option(..., "--domain", help="The domain (programme part), e.g. SC1."),
+    def partners_cmd(region: str = typer.Argument(..., help="The searching region (NUTS 2): a code or a name, e.g. DE21 or Oberbayern."),
+                     domain: str = typer.Option(..., "--domain", help="The domain (programme part): a code or a name, e.g. SC1 or 'Health, demographic change and wellbeing'."),
                      types: list[str] = typer.Option(None, "--type", help="Actor types: HES (higher education), REC "
                                                                           "(research), PRC (firms), PUB, OTH, or all; "
                                                                           "repeat for several (default: HES REC PRC)."),
@@ -178,6 +184,9 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
         from rok.cooperation.partners import DEFAULT_TYPES, PartnerIndex
 
         check_format(fmt)
+        names = resolve.lookup(db)
+        region = names.region(region, 2, fixed=True)
+        domain = names.domain(domain)
         path = config.db_path(db)
         span = parse_years(years)
         selection = {"level": 2, "measure": "participations", "counting": "fractional", "years": span,
@@ -200,7 +209,11 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
         hits = index.search(region=code, domain=domain, types=types or DEFAULT_TYPES, prefer=prefer,  # type: ignore[arg-type]
                             k=k, umbrella=umbrella)
         searched = "all types" if not types else ", ".join(types)
-        emit(hits, fmt, title=f"partners for {code} {index.region_name(code)} in {domain}",
+        if fmt == "text":
+            hits = hits.assign(organisation=[names.organisation_label(str(o)) for o in hits["org_id"]])
+            hits = hits[["organisation", "type", "score", "projects", "latest", "ties", "reasons"]]
+        emit(hits, fmt, schema="partners", names=names,
+             title=f"partners for {code} {index.region_name(code)} in {domain} {names.domain_name(domain)}",
              notes={"score": "0.5 activity percentile in the domain + 0.3 complementarity of the partner's region "
                              "+ 0.2 network term (new: no tie yet)",
                     "searched": (f"actor types {searched}" if types else f"actor types {', '.join(DEFAULT_TYPES)} "

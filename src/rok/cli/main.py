@@ -14,6 +14,8 @@ import functools
 import json
 import os
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,12 +28,29 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from rok import config
 from rok.errors import RokError
 from rok.warehouse import LoadResult, Warehouse
 
+
+def _hide_flag_types() -> None:
+    """Typer's help shows ``<bool>`` after every flag (``--help <bool>``); a flag takes no value."""
+    from typer import core
+
+    option = getattr(core, "TyperOption", None)
+    shown = getattr(option, "display_type_rich", None)
+    if option is None or shown is None or getattr(shown, "_rok", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        return None if getattr(self, "is_flag", False) else shown(self, ctx)
+
+    display_type_rich._rok = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich
+
+
+_hide_flag_types()
 app = typer.Typer(help="rok: Regions of Knowledge. Research profiles and cooperation of Europe's regions.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 ingest_app = typer.Typer(help="Load data into the warehouse (each file checked, atomic, recorded).", no_args_is_help=True)
@@ -90,21 +109,85 @@ def _log_traceback(exc: BaseException) -> str:
         sys.stderr.write(text)
         return f"stderr above; no log file: {failure}"
     return str(path)
+class _Ticker:
+    """Progress as plain lines on stderr: one every ``every`` seconds while a step runs longer than
+    ``after`` seconds, with its counts and rate, and one when such a step ends."""
+
+    def __init__(self, write: Callable[[str], None], every: float = 3.0, after: float = 2.0) -> None:
+        self.write, self.every, self.after = write, every, after
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.step: str | None = None
+        self.done = self.total = self.first = 0
+        self.started = self.printed = time.monotonic()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def update(self, step: str, done: int, total: int) -> None:
+        with self.lock:
+            if step != self.step:
+                self._finish()
+                self.step, self.started, self.first = step, time.monotonic(), done
+            self.done, self.total = done, total
+
+    def _line(self, final: bool = False) -> str:
+        elapsed = time.monotonic() - self.started
+        if final:
+            return f"{self.step}: done in {elapsed:.0f} s"
+        rate = (self.done - self.first) / max(elapsed, 1e-9)
+        counts = f" {self.done:,}/{self.total:,}" if self.total else ""
+        counts += f" ({rate:,.1f}/s)" if self.total and self.done > self.first else ""
+        return f"{self.step}:{counts} {elapsed:.0f} s"
+
+    def _finish(self) -> None:
+        if self.step is not None and time.monotonic() - self.started >= self.after:
+            self.write(self._line(final=True))
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.25):
+            with self.lock:
+                now = time.monotonic()
+                if self.step and now - self.started >= self.after and now - self.printed >= self.every:
+                    self.write(self._line())
+                    self.printed = now
+
+    def __enter__(self) -> _Ticker:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        with self.lock:
+            self._finish()
 
 
 @contextmanager
 def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], None]]:
-    """A Rich progress bar fed by the library's ``progress(step, done, total)`` callbacks."""
+    """Progress fed by the library's ``progress(step, done, total)`` callbacks, on stderr.
+
+    In a terminal a Rich progress bar; otherwise (``make``, a pipe, a log file) a plain line every
+    few seconds for each step that runs longer than 2 s, with counts and rate."""
+
+    def label(step: str) -> str:
+        return {"geocode": "placing organisations (geocoding city names, then polygons)",
+                "loaded": "files loaded; merging organisation addresses"}.get(step, step)
+
+    if not enabled:
+        yield lambda step, done, total: None
+        return
+    if not err.is_terminal:
+        with _Ticker(lambda line: print(line, file=sys.stderr, flush=True)) as ticker:
+            yield lambda step, done, total: ticker.update(label(step), done, total)
+        return
     bar = Progress(TextColumn("{task.description:<48}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=err, transient=False, disable=not enabled or not err.is_terminal)
+                   console=err, transient=False)
     tasks: dict[str, Any] = {}
 
     def update(step: str, done: int, total: int) -> None:
         key = "geocode" if step == "geocode" else "load"
         if key not in tasks:
-            tasks[key] = bar.add_task("placing organisations" if key == "geocode" else step, total=total)
-        bar.update(tasks[key], completed=done, total=total,
-                   description="geocoding city names" if key == "geocode" else step)
+            tasks[key] = bar.add_task("placing organisations" if key == "geocode" else step, total=total or None)
+        bar.update(tasks[key], completed=done, total=total or None, description=label(step))
 
     with bar:
         yield update
@@ -115,14 +198,20 @@ def _open(db: Path | None, *, read_only: bool = False) -> Warehouse:
     return Warehouse(config.db_path(db), read_only=read_only)
 
 
+def _table(rows: list[dict[str, Any]], title: str, columns: list[str] | None = None,
+           hint: str = "see `rok status --format json`") -> None:
+    """A text table that fits the terminal (see rok.cli.output.render)."""
+    import pandas as pd
+
+    from rok.cli.output import render
+
+    render(pd.DataFrame(rows, columns=columns), Console(), title=title, hint=hint)
+
+
 def _print_loads(results: list[LoadResult]) -> None:
-    table = Table(title="loads", show_lines=False)
-    for column in ("load", "source", "file", "read", "kept", "rejected", "status"):
-        table.add_column(column, justify="right" if column in ("load", "read", "kept", "rejected") else "left")
-    for r in results:
-        table.add_row(str(r.load_id), escape(r.source), escape(Path(r.file).name), f"{r.rows_read:,}", f"{r.rows_kept:,}",
-                      f"{r.rows_rejected:,}", "unchanged, skipped" if r.skipped else "loaded")
-    out.print(table)
+    _table([{"load": r.load_id, "file": Path(r.file).name, "kept": r.rows_kept, "rejected": r.rows_rejected,
+             "status": "unchanged, skipped" if r.skipped else "loaded", "read": r.rows_read, "source": r.source}
+            for r in results], "loads", ["load", "file", "kept", "rejected", "status", "read", "source"])
 
 
 @ingest_app.command("mirror")
@@ -227,14 +316,10 @@ def locate_cmd(
     if show_unplaced:
         with _open(db) as wh:
             rows = manual.unplaced(wh, top)
-        table = Table(title=f"unplaced organisations (first {top})")
-        table.add_column("org_id", no_wrap=True, min_width=9)
-        for column in ("name", "city", "country", "participations", "EC contribution", "reason"):
-            table.add_column(column)
-        for r in rows.itertuples(index=False):
-            table.add_row(*(escape(str(v)) for v in (r.org_id, r.name, r.city, r.country, r.participations,
-                                                     _amount(r.ec_contribution), r.reason)))
-        out.print(table)
+        _table([{"org_id": r.org_id, "name": r.name, "city": r.city, "country": r.country,
+                 "participations": r.participations, "EC contribution": r.ec_contribution, "reason": r.reason}
+                for r in rows.itertuples(index=False)], f"unplaced organisations (first {top})",
+               hint="place one by hand: rok locate --set ORG_ID NUTS3 --why TEXT")
         return
     from rok.warehouse.placement import build_organisations, cross_source_agreement
     from rok.warehouse.status import placement_coverage
@@ -261,30 +346,18 @@ def _percent(value: float | None) -> str:
 
 
 def _print_coverage(cov: dict[str, Any]) -> None:
-    table = Table(title=f"placement at NUTS {cov['level']} ({cov['nuts_version']}), {cov['scope']}")
-    for column in ("", "total", "placed", "share"):
-        table.add_column(column, justify="left" if not column else "right")
+    rows = []
     for key in ("organisations", "participations", "ec_contribution", "placed_inside_own_country"):
         row = cov[key]
         total = row.get("total", row.get("placed"))
         placed = row.get("placed") if key != "placed_inside_own_country" else row.get("inside")
-        table.add_row(key.replace("_", " "), _amount(total), _amount(placed), _percent(row["share"]))
-    out.print(table)
-    methods = Table(title="by method")
-    for column in ("method", "organisations", "participations", "EC contribution (EUR)"):
-        methods.add_column(column, justify="left" if column == "method" else "right")
-    for row in cov["by_method"]:
-        methods.add_row(str(row["method"]), f"{row['organisations']:,}", f"{row['participations']:,}",
-                        _amount(row["ec_contribution"]))
-    out.print(methods)
-    countries = Table(title="by country (participations)")
-    for column in ("country", "participations", "placed", "share", "share of EC contribution"):
-        countries.add_column(column, justify="left" if column == "country" else "right")
-    for row in cov["by_country"]:
-        countries.add_row(row["country"], f"{row['participations']:,}", f"{row['placed']:,}",
-                          f"{row['share_participations']:.1%}",
-                          _percent(row["share_ec_contribution"]))
-    out.print(countries)
+        rows.append({"": key.replace("_", " "), "total": total, "placed": placed, "share": row["share"]})
+    _table(rows, f"placement at NUTS {cov['level']} ({cov['nuts_version']}), {cov['scope']}")
+    _table([{"method": str(r["method"]), "organisations": r["organisations"], "participations": r["participations"],
+             "EC contribution (EUR)": r["ec_contribution"]} for r in cov["by_method"]], "by method")
+    _table([{"country": r["country"], "participations": r["participations"], "placed": r["placed"],
+             "share": r["share_participations"], "share of EC contribution": r["share_ec_contribution"]}
+            for r in cov["by_country"]], "by country (participations)")
 
 
 @app.command("status")
@@ -305,29 +378,20 @@ def status_cmd(
     with _open(db, read_only=True) as wh:
         report = status(wh)
     if fmt == "json":
-        sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
+        from rok.cli.output import SCHEMA_VERSION
+
+        doc = {"schema": "rok.status", "schema_version": SCHEMA_VERSION} | report
+        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
         return
-    tables = Table(title=f"warehouse {report['warehouse']} (schema {report['schema_version']})")
-    tables.add_column("table")
-    tables.add_column("rows", justify="right")
-    for name, rows in report["tables"].items():
-        tables.add_row(name, f"{rows:,}")
-    out.print(tables)
-    loads = Table(title="last loads")
-    for column in ("load", "source", "file", "read", "kept", "rejected", "status", "finished"):
-        loads.add_column(column)
-    for row in report["loads"]:
-        loads.add_row(str(row["load_id"]), escape(row["source"]), escape(Path(row["file"]).name), f"{row['rows_read']:,}",
-                      f"{row['rows_kept']:,}", f"{row['rows_rejected']:,}", row["status"], row["finished"])
-    out.print(loads)
+    _table([{"table": name, "rows": rows} for name, rows in report["tables"].items()],
+           f"warehouse {report['warehouse']} (schema {report['schema_version']})")
+    _table([{"load": r["load_id"], "file": Path(r["file"]).name, "kept": r["rows_kept"], "rejected": r["rows_rejected"],
+             "status": r["status"], "finished": str(r["finished"])[:16], "read": r["rows_read"], "source": r["source"]}
+            for r in report["loads"]], "last loads")
     if report["rejects"]:
-        rejects = Table(title="rejected rows (first 50)")
-        for column in ("load", "file", "line", "column", "value", "reason"):
-            rejects.add_column(column)
-        for row in report["rejects"]:
-            rejects.add_row(*(escape(str(v)) for v in (row["load_id"], Path(row["file"]).name, row["line"],
-                                                         row["column"], row["value"], row["reason"])))
-        out.print(rejects)
+        _table([{"load": r["load_id"], "file": Path(r["file"]).name, "line": r["line"], "column": r["column"],
+                 "value": str(r["value"]), "reason": r["reason"]} for r in report["rejects"]],
+               "rejected rows (first 50)")
     overlap = ", ".join(f"{r['framework']}: {r['both_sources']:,} in the mirror and the official files (merged), "
                         f"{r['mirror_only']:,} mirror only, {r['official_only']:,} official only"
                         for r in report["projects"]["by_framework"])
@@ -440,6 +504,7 @@ from rok.cli import agenda as _agenda  # noqa: E402
 from rok.cli import analysis as _analysis  # noqa: E402  (the commands need `friendly` above)
 from rok.cli import cooperation as _cooperation  # noqa: E402
 from rok.cli import networks as _networks  # noqa: E402
+from rok.cli import regions as _regions  # noqa: E402
 from rok.cli import workspace as _workspace  # noqa: E402
 
 _analysis.register(app, friendly)
@@ -449,6 +514,7 @@ _cooperation.register(app, friendly)
 _cooperation.register_search(app, friendly)
 _workspace.register(app, friendly)
 _agenda.register(app, friendly)
+_regions.register(app, friendly)
 
 
 def main() -> None:

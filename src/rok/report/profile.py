@@ -332,17 +332,22 @@ def index_page(p: Profiles, shapes: Mapping[str, BaseGeometry] | Mapping[str, st
 
 
 def write_profiles(p: Profiles, db: str | Path, out: str | Path, regions: list[str] | None = None,
-                   networks: Any = None) -> list[Path]:
-    """Write ``index.html`` and one ``<CODE>.html`` per region into ``out``; return the paths."""
+                   networks: Any = None, progress: Any = None) -> list[Path]:
+    """Write ``index.html`` and one ``<CODE>.html`` per region into ``out``; return the paths.
+
+    ``progress(step, done, total)`` is called after each page when given."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     shapes = load_shapes(db, p.selection.level)
     small, large = map_paths(shapes), map_paths(shapes, width=900)
     written = []
-    for code in regions or list(p.activity.index):
+    codes = regions or list(p.activity.index)
+    for code in codes:
         path = out / f"{code}.html"
         path.write_text(region_page(p, code, small, networks), encoding="utf-8")
         written.append(path)
+        if progress is not None:
+            progress("writing region pages", len(written), len(codes))
     index = out / "index.html"
     index.write_text(index_page(p, large), encoding="utf-8")
     return [index, *written]
