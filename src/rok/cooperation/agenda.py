@@ -146,8 +146,9 @@ def _priorities(profiles: Any, scope: dict[str, Any], cells: dict[str, pd.DataFr
                                      f"activity in the domain",
                         "evidence": evidence(row.domain, stars=int(row.stars), share_of_europe=round(row.size_share, 6),
                                              share_of_region=round(row.focus_share, 6))})
-        if knowledge and not scope["domains"] and r in p.density.index:
-            free = p.density.loc[r][p.specialised.loc[r].reindex(p.density.columns).fillna(0) == 0]
+        if knowledge and not scope["domains"] and p.available("density")[0] and r in p.density.index:
+            own = p.specialised.loc[r] if r in p.specialised.index else pd.Series(dtype=float)
+            free = p.density.loc[r][own.reindex(p.density.columns).fillna(0) == 0]
             if len(free):
                 d = str(free.idxmax())
                 out.append({"title": f"{p.domain_name(d)} (related diversification)", "domains": [d],
@@ -293,6 +294,7 @@ def _draft(engine: Engine, region: str | None, cluster: Any, consortium: Sequenc
                 item["region"] = r
         items.extend(found)
         cells[r] = extra["strength_cells"]
+        notes.extend(extra["gaps"])
     notes.append("SWOT references: the median over NUTS 2 regions (Europe) and over the 10 structural peers; "
                  "complementarity weights a partner's strengths by the region's relatedness density")
     priorities = _priorities(p, scope, cells, knowledge, data.load_id)
@@ -300,9 +302,9 @@ def _draft(engine: Engine, region: str | None, cluster: Any, consortium: Sequenc
         notes.append("no priority: no region of the scope has a specialisation with critical mass in the selection")
     today = today or dt.date.today()
     start = add_months(today.replace(day=1), 1)
-    searched = [d for pr in priorities for d in pr["domains"]] + ["RI", "MSCA"]
-    planner = ActionPlanner.build(engine, p, data, regions, start=start, k=k, domains=searched)
+    planner = ActionPlanner.build(engine, p, regions, start=start, k=k)
     actions = planner.actions(priorities, knowledge=knowledge)
+    notes.extend(planner.gaps)
     indicators = _indicators(data, scope, priorities, actions, sel.taxonomy, today)
     names = ", ".join(f"{r} {p.region_name(r)}" for r in regions)
     kind = "research_agenda" if scope["type"] == "region" else "joint_action_plan"
