@@ -381,12 +381,13 @@ def test_landscape_per_priority(draft: dict[str, Any]) -> None:
 def test_consortium_plan(joint: dict[str, Any], sql: Any) -> None:
     assert joint["kind"] == "joint_action_plan" and joint["scope"]["regions"] == CONSORTIUM
     x = activity(sql)
+    mass = full_counts(sql)
     rca = x.div(x.sum(axis=1), axis=0) / (x.sum(axis=0) / x.to_numpy().sum())
     for p in joint["priorities"]:
         d = p["domains"][0]
         for r in CONSORTIUM:
             assert close(p["evidence"][f"{r}_rca"], rca.at[r, d])
-        spec = [r for r in CONSORTIUM if rca.at[r, d] >= 1]
+        spec = [r for r in CONSORTIUM if rca.at[r, d] >= 1 and mass.get((r, d), 0) >= 5]
         assert spec and ((len(spec) < 3) == ("complementary" in p["title"]))
     assert any(i["source"].get("measure") == "joint_projects" for i in joint["indicators"])
     first, top = joint["actions"][0], joint["priorities"][0]
@@ -396,6 +397,9 @@ def test_consortium_plan(joint: dict[str, Any], sql: Any) -> None:
     assert sorted(p["region"] for p in members) == sorted(set(CONSORTIUM) - {lead})
     assert all(p["region"] not in CONSORTIUM for p in first["partners"] if p not in members)
     assert all(i["text"].split(":")[0] in CONSORTIUM for i in joint["swot"])
+    mentoring = [a for a in joint["actions"] if a["title"].startswith("Mentoring of")]
+    mentors = [a["partners"][0]["region"] for a in mentoring]
+    assert len(mentors) == len(set(mentors))  # one assignment for the group: a mentor each
 
 
 def test_partners_come_from_the_stored_index_that_rok_partners_uses(draft: dict[str, Any], mirror_db: Path) -> None:

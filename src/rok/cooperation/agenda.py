@@ -27,7 +27,8 @@ Priorities
 - a cluster of one region: as a region, within the cluster's domains when it names some (the
   cluster's domains themselves when none of them has a starred specialisation);
 - cluster and consortium: complementary domains within the group (some members specialised,
-  ``RCA >= 1``, others not: ranked by the givers' largest RCA, then the receivers' count)
+  ``RCA >= 1`` with the selection's minimum mass, others not: ranked by the givers' largest
+  RCA, then the receivers' count)
   and shared strengths (every member specialised), restricted to the cluster's domains
   when it names some.
 """
@@ -157,11 +158,12 @@ def _priorities(profiles: Any, scope: dict[str, Any], cells: dict[str, pd.DataFr
                             "evidence": evidence(d, density=round(float(free[d]), 6))})
         return out
     rca = p.rca.reindex(index=regions)
+    m = p.specialised.reindex(index=regions, columns=p.activity.columns).fillna(0)  # RCA >= 1 and the minimum mass
     domains = scope["domains"] or [d for d in p.activity.columns if p.activity.loc[regions, d].sum() > 0]
     joint, shared = [], []
     for d in domains:
-        givers = [r for r in regions if rca.at[r, d] >= 1.0]
-        takers = [r for r in regions if rca.at[r, d] < 1.0]
+        givers = [r for r in regions if m.at[r, d] > 0]
+        takers = [r for r in regions if m.at[r, d] == 0]
         if givers and takers:
             joint.append((max(rca.at[g, d] for g in givers), len(takers), d, givers, takers))
         elif givers:
@@ -171,7 +173,10 @@ def _priorities(profiles: Any, scope: dict[str, Any], cells: dict[str, pd.DataFr
     for top, _, d, givers, takers in joint[:3]:
         out.append({"title": f"{p.domain_name(d)} (complementary)", "domains": [d],
                     "rationale": f"{', '.join(givers)} specialised in {d} (largest RCA {top:.2f}); "
-                                 f"{', '.join(takers)} not yet: knowledge to share within the group",
+                                 f"{', '.join(takers)} not yet: "
+                                 + ("knowledge to share within the group" if knowledge else
+                                    "experience with this programme part to share within the group (an instrument "
+                                    "taxonomy: what the members use, not what they know)"),
                     "evidence": evidence(d)})
     for low, d in shared[:2]:
         out.append({"title": f"{p.domain_name(d)} (shared strength)", "domains": [d],

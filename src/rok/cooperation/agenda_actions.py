@@ -143,8 +143,10 @@ class ActionPlanner:
 
     def _member(self, region: str, domains: Sequence[str], reasons: str, score: float | None = None
                 ) -> dict[str, Any]:
-        """A partner region, named by its most active organisation in ``domains``."""
-        org = self.leading_org(region, domains) or self.leading_org(region, [])
+        """A partner region, named by its most active research or innovation actor (higher
+        education, research organisation, firm) in ``domains``, else its most active organisation."""
+        org = (self.leading_org(region, domains, DEFAULT_TYPES) or self.leading_org(region, domains)
+               or self.leading_org(region, []))
         return {"org_id": org, "name": self.names.get(org) if org else None, "type": None, "region": region,
                 "country": region[:2], "score": score, "reasons": reasons}
 
@@ -224,28 +226,30 @@ class ActionPlanner:
         if not p.available("performance")[0] or p.performance is None:
             return []  # the SWOT states why (no performance groups)
         table = p.performance.table
-        out = []
-        for r in self.regions:
+        out: list[dict[str, Any]] = []
+        mentees = [r for r in self.regions if main_group(table["group"].get(r)) in ("moderate", "emerging")]
+        if not mentees:
+            return out  # leader, strong, or no group ("insufficient data": stated in the SWOT's gaps)
+        try:  # one assignment for the group's mentees: a mentor each, in another country
+            _, mentors = select_regions(table)
+            mentors = [m for m in mentors if m in p.activity.index and m not in self.regions]
+            pairs = mentoring_programme(p, mentees=mentees, mentors=mentors, capacity=1)
+        except InputError as exc:
+            self.gaps.append(f"{', '.join(mentees)}: no mentoring action: {exc}")
+            return out
+        for r in mentees:
             group = main_group(table["group"].get(r))
-            if group not in ("moderate", "emerging"):
-                continue  # leader, strong, or no group ("insufficient data": stated in the SWOT's gaps)
-            try:
-                _, mentors = select_regions(table)
-                mentors = [m for m in mentors if m in p.activity.index and m not in self.regions]
-                pairs = mentoring_programme(p, mentees=[r], mentors=mentors, capacity=1)
-            except InputError as exc:
-                self.gaps.append(f"{r}: no mentoring action: {exc}")
+            found = pairs[pairs["mentee"] == r]
+            if found.empty:
+                self.gaps.append(f"{r}: no mentoring action: no eligible mentor left in another country")
                 continue
-            if pairs.empty:
-                self.gaps.append(f"{r}: no mentoring action: no eligible mentor in another country")
-                continue
-            row = pairs.iloc[0]
+            row = found.iloc[0]
             label = table["subgroup"].get(r) or group
             work = (f"Domains to work on: {row.domains_to_work_on}." if knowledge else
                     "Domains to work on are for the pair to choose: the taxonomy classifies instruments, so the "
                     "relatedness-ranked domains of the assignment are not offered as advice.")
             partner = self._member(row.mentor, [], f"mentor region {row.mentor} {row.mentor_name} (its most active "
-                                   f"organisation); pair score {row.score:.3f}", round(float(row.score), 4))
+                                   f"research or innovation actor); pair score {row.score:.3f}", round(float(row.score), 4))
             out.append(self._action(
                 f"Mentoring of {r} by {row.mentor} {row.mentor_name}",
                 f"{r} is {'an' if group == 'emerging' else 'a'} {label} performer (index {table['index'][r]:.1f}, "
