@@ -402,6 +402,22 @@ def test_consortium_plan(joint: dict[str, Any], sql: Any) -> None:
     assert len(mentors) == len(set(mentors))  # one assignment for the group: a mentor each
 
 
+def test_a_region_without_a_performance_group_gets_the_gap_stated(mirror_db: Path, profiles: Any,
+                                                                  horizon: Any) -> None:
+    from rok.analysis.performance import INSUFFICIENT
+    from rok.cooperation.agenda import draft_agenda
+
+    table = profiles.performance.table
+    region = "CH01"  # Région lémanique: no R&D expenditure or personnel series for Switzerland in the mirror
+    assert table.at[region, "group"] == INSUFFICIENT
+    doc = draft_agenda(mirror_db, region=region, profiles=profiles, horizon=horizon)
+    gap = next(n for n in doc["notes"] if "insufficient data" in n)
+    assert gap.startswith(f"{region}: ") and f"scored on {int(table.at[region, 'n_used'])} indicators" in gap
+    assert not any("performance_index" in i["evidence"] for i in doc["swot"])
+    assert not any(a["title"].startswith("Mentoring of") for a in doc["actions"])
+    assert not any(w in i["text"] for i in doc["swot"] for w in ("moderate", "emerging"))
+
+
 def test_partners_come_from_the_stored_index_that_rok_partners_uses(draft: dict[str, Any], mirror_db: Path) -> None:
     import json
 
