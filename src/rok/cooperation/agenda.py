@@ -139,7 +139,9 @@ def _priorities(profiles: Any, scope: dict[str, Any], cells: dict[str, pd.DataFr
                             "evidence": evidence(d)})
             return out
         for row in chosen.head(3).itertuples(index=False):
-            mass = ("with critical mass" if row.size_star or row.focus_star
+            mass = ("with critical mass (among the top 10% of Europe's activity in the domain)" if row.size_star
+                    else "a large share of the region's own activity but small at European scale, critical mass "
+                         "still to build" if row.focus_star
                     else "strongly specialised but small, critical mass still to build")
             out.append({"title": f"{p.domain_name(row.domain)}", "domains": [row.domain],
                         "rationale": f"{r} is specialised in {row.domain} (RCA {row.lq:.2f}), {mass}: "
