@@ -1,6 +1,7 @@
 """Agenda drafting on the mirror: every SWOT number against an independent computation from
-the warehouse (SQL and pandas, not rok's measures), priorities, actions, indicators, the
-breadth-first partner network, bad input, and storing the draft in a workspace."""
+the warehouse (SQL and pandas, not rok's measures; the performance index as `rok performance`
+prints it), priorities, actions, indicators, partners from the stored index, bad input, and
+storing the draft in a workspace."""
 
 from __future__ import annotations
 
@@ -75,16 +76,48 @@ def kth(values: pd.Series, top: float = 0.10) -> float:
     return float(ordered[max(1, math.ceil(top * len(ordered) - 1e-9)) - 1])
 
 
-def latest(sql: Any, codes: list[str], unit: str, regions: list[str] | None, window: int = 2) -> pd.Series:
-    rows = sql(f"SELECT region, year, indicator, value FROM indicators_nuts2021 WHERE unit = ? AND indicator IN "
-               f"({', '.join('?' for _ in codes)}) AND value IS NOT NULL", unit, *codes)
-    if regions is not None:
-        rows = rows[rows["region"].isin(regions)]
-    wide = rows.pivot_table(index=["region", "year"], columns="indicator", values="value").reindex(columns=codes)
-    sums = wide.dropna().sum(axis=1).rename("value").reset_index()
-    sums = sums[sums["year"] >= sums["year"].max() - window]
-    pick = sums.sort_values("year").groupby("region").tail(1).set_index("region")
-    return pick["value"]
+def in_window(rows: pd.DataFrame, window: int = 4, coverage: float = 0.5) -> pd.DataFrame:
+    """Per region its latest ``value`` and ``year`` within the indicator's window: from its latest
+    year L (the last year with values for at least half of the best-covered year's regions)
+    back to L - window + 1; every NUTS 2 region counts for L."""
+    rows = rows[(rows["region"].str.len() == 4) & ~rows["region"].str.endswith("ZZ")]
+    counts = rows.groupby("year")["region"].nunique()
+    last = int(counts.index[counts >= coverage * counts.max()].max())
+    kept = rows[rows["year"].between(last - window + 1, last)]
+    return kept.sort_values("year").groupby("region").tail(1).set_index("region")[["value", "year"]]
+
+
+def indicator(sql: Any, spec: Any) -> pd.DataFrame:
+    """A performance indicator's latest value per region in the window, from the warehouse rows:
+    series matched by their Eurostat key (a fetched table before the wide panel), the sum of the
+    spec's codes where all are present, else its signed fallback sum (negative -> 0)."""
+    from rok.sources.eurostat import PANEL_SOURCE, indicator_key
+
+    rows = sql("SELECT region, year, indicator, value, unit, source FROM indicators_nuts2021 "
+               "WHERE value IS NOT NULL AND unit = ?", spec.unit)
+    rows["key"] = rows["indicator"].map({c: indicator_key(c) for c in rows["indicator"].unique()})
+    rows = (rows.assign(panel=rows["source"] == PANEL_SOURCE).sort_values(["panel", "source"], kind="stable")
+            .drop_duplicates(["region", "key", "year"]))
+    wide = rows.pivot(index=["region", "year"], columns="key", values="value")
+
+    def total(terms: list[tuple[str, float]]) -> pd.Series:
+        keys = [indicator_key(c) for c, _ in terms]
+        part = wide.reindex(columns=keys).dropna()
+        return sum((part[k] * w for k, (_, w) in zip(keys, terms, strict=True)), start=pd.Series(0.0, index=part.index))
+
+    value = total([(c, 1.0) for c in spec.codes])
+    if spec.fallback:
+        value = value.combine_first(total(list(spec.fallback)).clip(lower=0))
+    return in_window(value.rename("value").reset_index())
+
+
+def full_counts(sql: Any) -> dict[tuple[str, str], float]:
+    """Participations per NUTS 2 region and programme part, full counting (the minimum mass)."""
+    rows = sql("""SELECT o.nuts2 AS region, d.code AS domain, sum(d.weight) AS n
+                  FROM participations p JOIN organisations o USING (org_id)
+                  JOIN project_domains d ON d.project_id = p.project_id AND d.taxonomy = 'h2020-part'
+                  WHERE o.nuts2 IS NOT NULL GROUP BY 1, 2""")
+    return {(r, d): float(n) for r, d, n in zip(rows["region"], rows["domain"], rows["n"], strict=True)}
 
 
 def members(sql: Any) -> pd.DataFrame:
@@ -94,40 +127,17 @@ def members(sql: Any) -> pd.DataFrame:
                   WHERE pr.start_year IS NOT NULL AND o.nuts2 IS NOT NULL""")
 
 
-def ris_index(sql: Any, regions: list[str]) -> pd.Series:
-    """The research performance index after the RIS, computed here from the tables: each indicator's
-    latest value (window 2 years), Tukey-capped, square root when skewness > 1, min-max; the mean
-    of a region's scores (at least half of the indicators); 100 x that / the mean over regions."""
-    from rok.analysis.performance import DEFAULT_SPEC
+def performance_json(mirror_db: Path) -> pd.DataFrame:
+    """The performance table as ``rok performance --format json`` prints it."""
+    import json
 
-    totals = sql("""SELECT o.nuts2 AS region, count(*) AS n, sum(coalesce(p.ec_contribution, 0)) AS ec
-                    FROM participations p JOIN organisations o USING (org_id) WHERE o.nuts2 IS NOT NULL
-                    GROUP BY 1""").set_index("region")
-    pop = sql("SELECT region, year, value FROM indicators_nuts2021 WHERE indicator = 'demo_r_d2jan_SEX_T_AGE_TOTAL' "
-              "AND unit = 'NR' AND value > 0")
-    pop = pop[pop["region"].isin(totals.index)].sort_values("year").groupby("region").tail(1).set_index("region")
-    pop = pop[pop["year"] >= pop["year"].max() - 2]
-    columns = {}
-    for spec in DEFAULT_SPEC:
-        if spec.key == "fp_participations":
-            columns[spec.key] = (totals["n"] / pop["value"]).dropna()
-        elif spec.key == "fp_funding":
-            columns[spec.key] = (totals["ec"] / pop["value"]).dropna()
-        else:
-            columns[spec.key] = latest(sql, list(spec.codes), spec.unit, regions)
-    scores = {}
-    for key, x in columns.items():
-        if x.nunique() < 2:
-            continue
-        q1, q3 = np.percentile(x, [25, 75])
-        lo, hi = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
-        x = x.clip(lower=x[x >= lo].min(), upper=x[x <= hi].max())
-        if x.skew() > 1:  # pandas: the adjusted Fisher-Pearson skewness
-            x = np.sqrt(x)
-        scores[key] = (x - x.min()) / (x.max() - x.min())
-    table = pd.DataFrame(scores)
-    composite = table.mean(axis=1).where(table.notna().sum(axis=1) >= 0.5 * table.shape[1])
-    return 100 * composite / composite.mean()
+    from typer.testing import CliRunner
+
+    from rok.cli.main import app
+
+    result = CliRunner().invoke(app, ["performance", "--format", "json", "--db", str(mirror_db)])
+    assert result.exit_code == 0, result.output
+    return pd.DataFrame(json.loads(result.stdout)["rows"]).set_index("region")
 
 
 def close(a: float, b: float) -> bool:
@@ -159,39 +169,41 @@ def test_every_swot_number_matches_an_independent_computation(r: str, draft: dic
         values = values.dropna()
         return float(values.median()), float(values.reindex(peers).dropna().median())
 
-    # strengths: starred specialisations
+    # strengths: starred specialisations with the minimum mass (5 participations, full count)
     total = x.to_numpy().sum()
     rca = x.div(x.sum(axis=1), axis=0) / (x.sum(axis=0) / total)
     size = x / x.sum(axis=0)
     focus = x.div(x.sum(axis=1), axis=0)
     focus_cut = kth(focus.stack()[focus.stack() > 0])
+    mass = full_counts(sql)
     stars = {}
     for d in x.columns:
         if x.at[r, d] <= 0:
             continue
         s = int(size.at[r, d] >= kth(size[d][x[d] > 0])) + int(rca.at[r, d] >= 2 * (1 - 1e-12)) \
             + int(focus.at[r, d] >= focus_cut)
-        if rca.at[r, d] >= 1 and s >= 1:
+        if rca.at[r, d] >= 1 and s >= 1 and mass.get((r, d), 0) >= 5:
             stars[d] = s
     expected_order = sorted(stars, key=lambda d: (-stars[d], -rca.at[r, d], d))[:5]
     starred = [i for i, item in enumerate(items) if item["category"] == "strength" and "rca" in item["evidence"]]
-    assert [items[i]["text"].split("(")[-1] for i in starred] != []
+    assert starred
     for i, d in zip(starred, expected_order, strict=True):
-        assert f"({d})" in items[i]["text"]
+        assert f"({d})" in items[i]["text"] or items[i]["text"].startswith(f"{d}:")
         check(i, "rca", rca.at[r, d])
         check(i, "share_of_region", focus.at[r, d])
         check(i, "share_of_europe", size.at[r, d])
         check(i, "stars", stars[d])
         check(i, "activity", x.at[r, d])
 
-    # participations per million inhabitants (full counting / latest population within the window)
+    # participations per million inhabitants: full counting / the latest population, within the window
     counts = sql("SELECT o.nuts2 AS region, count(*) AS n FROM participations p JOIN organisations o USING (org_id) "
                  "WHERE o.nuts2 IS NOT NULL GROUP BY 1").set_index("region")["n"]
     pop = sql("SELECT region, year, value FROM indicators_nuts2021 WHERE indicator = 'demo_r_d2jan_SEX_T_AGE_TOTAL' "
               "AND unit = 'NR' AND value > 0")
-    pop = pop[pop["region"].isin(counts.index)].sort_values("year").groupby("region").tail(1).set_index("region")
-    pop = pop[pop["year"] >= pop["year"].max() - 2]
-    per_million = (counts.reindex(pop.index) / pop["value"] * 1e6).dropna()
+    pop = pop.sort_values("year").groupby("region").tail(1)
+    pop = pop[pop["region"].isin(counts.index)].set_index("region")
+    per_inh = (counts.reindex(pop.index) / pop["value"]).rename("value").to_frame().join(pop["year"]).reset_index()
+    per_million = in_window(per_inh.dropna())["value"].reindex(x.index).dropna() * 1e6
     europe, peer = medians(per_million)
     for i, item in enumerate(items):
         if "participations_per_million" in item["evidence"]:
@@ -200,27 +212,24 @@ def test_every_swot_number_matches_an_independent_computation(r: str, draft: dic
             check(i, "peers_median", peer)
             check(i, "peers", len(peers))
 
-    # weaknesses: performance indicators
-    regions_x = list(x.index)
+    # weaknesses: performance indicators (raw values recomputed here), the index as `rok performance` prints it
     labels = {spec.label: spec for spec in DEFAULT_SPEC}
     for i, item in enumerate(items):
         label = item["text"].split(":")[0]
         if item["category"] == "weakness" and label in labels:
-            spec = labels[label]
-            values = latest(sql, list(spec.codes), spec.unit, regions_x)
-            europe, peer = medians(values)
-            check(i, "value", values[r])
+            found = indicator(sql, labels[label]).reindex(x.index).dropna()
+            europe, peer = medians(found["value"])
+            check(i, "value", found.at[r, "value"])
+            check(i, "year", found.at[r, "year"])
             check(i, "europe_median", europe)
             check(i, "peers_median", peer)
-            year = sql(f"SELECT max(year) AS y FROM indicators_nuts2021 WHERE region = ? AND unit = ? AND indicator IN "
-                       f"({', '.join('?' for _ in spec.codes)}) AND value IS NOT NULL", r, spec.unit,
-                       *spec.codes)["y"].iloc[0]
-            check(i, "year", year)
-            assert values[r] < europe and values[r] < peer
+            assert found.at[r, "value"] < europe and found.at[r, "value"] < peer
         if "performance_index" in item["evidence"]:
-            index = ris_index(sql, regions_x)
-            check(i, "performance_index", index[r])
-            assert index[r] < 100
+            table = performance_json(mirror_db)
+            check(i, "performance_index", table.at[r, "index"])
+            check(i, "indicators", table.at[r, "n_used"])
+            assert table.at[r, "index"] < 100 and table.at[r, "group"] in ("moderate", "emerging")
+            assert f"{table.at[r, 'subgroup']} performer" in item["text"]
 
     # thin integration of firms
     m = members(sql)
@@ -236,8 +245,10 @@ def test_every_swot_number_matches_an_independent_computation(r: str, draft: dic
             check(i, "europe_median", europe)
             check(i, "peers_median", peer)
 
-    # complementary partners: C[A->r] = sum_d S[A,d] (1 - M[r,d]) RD[r,d] / 100 / n
-    mm = (rca >= 1.0).astype(float)
+    # complementary partners: C[A->r] = sum_d S[A,d] (1 - M[r,d]) RD[r,d] / 100 / n, M with the minimum mass
+    enough = pd.DataFrame([[mass.get((a, d), 0) >= 5 for d in x.columns] for a in x.index], index=x.index,
+                          columns=x.columns)
+    mm = ((rca >= 1.0) & enough).astype(float)
     mm = mm.loc[mm.sum(axis=1) > 0, mm.sum(axis=0) > 0]
     co = mm.T @ mm
     u = np.diag(co.to_numpy())
@@ -370,12 +381,13 @@ def test_landscape_per_priority(draft: dict[str, Any]) -> None:
 def test_consortium_plan(joint: dict[str, Any], sql: Any) -> None:
     assert joint["kind"] == "joint_action_plan" and joint["scope"]["regions"] == CONSORTIUM
     x = activity(sql)
+    mass = full_counts(sql)
     rca = x.div(x.sum(axis=1), axis=0) / (x.sum(axis=0) / x.to_numpy().sum())
     for p in joint["priorities"]:
         d = p["domains"][0]
         for r in CONSORTIUM:
             assert close(p["evidence"][f"{r}_rca"], rca.at[r, d])
-        spec = [r for r in CONSORTIUM if rca.at[r, d] >= 1]
+        spec = [r for r in CONSORTIUM if rca.at[r, d] >= 1 and mass.get((r, d), 0) >= 5]
         assert spec and ((len(spec) < 3) == ("complementary" in p["title"]))
     assert any(i["source"].get("measure") == "joint_projects" for i in joint["indicators"])
     first, top = joint["actions"][0], joint["priorities"][0]
@@ -385,27 +397,43 @@ def test_consortium_plan(joint: dict[str, Any], sql: Any) -> None:
     assert sorted(p["region"] for p in members) == sorted(set(CONSORTIUM) - {lead})
     assert all(p["region"] not in CONSORTIUM for p in first["partners"] if p not in members)
     assert all(i["text"].split(":")[0] in CONSORTIUM for i in joint["swot"])
+    mentoring = [a for a in joint["actions"] if a["title"].startswith("Mentoring of")]
+    mentors = [a["partners"][0]["region"] for a in mentoring]
+    assert len(mentors) == len(set(mentors))  # one assignment for the group: a mentor each
 
 
-def test_breadth_first_tree_keeps_network_distances(mirror_db: Path, profiles: Any) -> None:
-    from rok.cooperation.agenda_actions import bfs_edges
-    from rok.cooperation.complementarity import complementarity_matrix
-    from rok.cooperation.indicators import WarehouseData
-    from rok.cooperation.partners import PartnerIndex, organisation_activity
-    from rok.measures import open_engine
-    from rok.measures.networks import org_edges, org_nodes
+def test_a_region_without_a_performance_group_gets_the_gap_stated(mirror_db: Path, profiles: Any,
+                                                                  horizon: Any) -> None:
+    from rok.analysis.performance import INSUFFICIENT
+    from rok.cooperation.agenda import draft_agenda
 
-    data = WarehouseData(mirror_db)
-    with open_engine("duckdb", mirror_db) as engine:
-        act = organisation_activity(engine, profiles.selection)
-        nodes = org_nodes(engine, profiles.selection)
-        full = org_edges(engine, profiles.selection)
-    comp = complementarity_matrix(profiles.rca, profiles.specialised, profiles.density)
-    for region in ("ES61", "MT00"):
-        tree = bfs_edges(data.participations, [region])
-        a = PartnerIndex.build(act, nodes, full, comp)._distances(None, region)
-        b = PartnerIndex.build(act, nodes, tree, comp)._distances(None, region)
-        assert (a == b).all() and (a == 2).sum() > 0
+    table = profiles.performance.table
+    region = "CH01"  # Région lémanique: no R&D expenditure or personnel series for Switzerland in the mirror
+    assert table.at[region, "group"] == INSUFFICIENT
+    doc = draft_agenda(mirror_db, region=region, profiles=profiles, horizon=horizon)
+    gap = next(n for n in doc["notes"] if "insufficient data" in n)
+    assert gap.startswith(f"{region}: ") and f"scored on {int(table.at[region, 'n_used'])} indicators" in gap
+    assert not any("performance_index" in i["evidence"] for i in doc["swot"])
+    assert not any(a["title"].startswith("Mentoring of") for a in doc["actions"])
+    assert not any(w in i["text"] for i in doc["swot"] for w in ("moderate", "emerging"))
+
+
+def test_partners_come_from_the_stored_index_that_rok_partners_uses(draft: dict[str, Any], mirror_db: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from rok.cli.main import app
+
+    first = draft["actions"][0]
+    d = draft["priorities"][0]["domains"][0]
+    result = CliRunner().invoke(app, ["partners", REGION, "--domain", d, "--k", "5", "--format", "json",
+                                      "--db", str(mirror_db)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["notes"]["index"].startswith("stored")  # the file the draft built or read, not a new one
+    assert [str(h["org_id"]) for h in out["rows"]] == [h["org_id"] for h in first["partners"]]
+    assert all(h["type"] in ("HES", "REC", "PRC") for h in first["partners"])
 
 
 # -- bad input ---------------------------------------------------------------------------------

@@ -198,7 +198,7 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
             from rok.measures import open_engine
             from rok.measures.networks import org_edges, org_nodes
 
-            p = compute(2, "fractional", "participations", years, engine, db)
+            p = compute(2, "fractional", "participations", years, engine, db, taxonomy="h2020-part")
             with open_engine(engine, path) as running:
                 graph = SimpleNamespace(org_nodes=org_nodes(running, p.selection),
                                         org_edges=org_edges(running, p.selection))

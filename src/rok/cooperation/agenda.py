@@ -27,7 +27,8 @@ Priorities
 - a cluster of one region: as a region, within the cluster's domains when it names some (the
   cluster's domains themselves when none of them has a starred specialisation);
 - cluster and consortium: complementary domains within the group (some members specialised,
-  ``RCA >= 1``, others not: ranked by the givers' largest RCA, then the receivers' count)
+  ``RCA >= 1`` with the selection's minimum mass, others not: ranked by the givers' largest
+  RCA, then the receivers' count)
   and shared strengths (every member specialised), restricted to the cluster's domains
   when it names some.
 """
@@ -138,7 +139,9 @@ def _priorities(profiles: Any, scope: dict[str, Any], cells: dict[str, pd.DataFr
                             "evidence": evidence(d)})
             return out
         for row in chosen.head(3).itertuples(index=False):
-            mass = ("with critical mass" if row.size_star or row.focus_star
+            mass = ("with critical mass (among the top 10% of Europe's activity in the domain)" if row.size_star
+                    else "a large share of the region's own activity but small at European scale, critical mass "
+                         "still to build" if row.focus_star
                     else "strongly specialised but small, critical mass still to build")
             out.append({"title": f"{p.domain_name(row.domain)}", "domains": [row.domain],
                         "rationale": f"{r} is specialised in {row.domain} (RCA {row.lq:.2f}), {mass}: "
@@ -146,8 +149,9 @@ def _priorities(profiles: Any, scope: dict[str, Any], cells: dict[str, pd.DataFr
                                      f"activity in the domain",
                         "evidence": evidence(row.domain, stars=int(row.stars), share_of_europe=round(row.size_share, 6),
                                              share_of_region=round(row.focus_share, 6))})
-        if knowledge and not scope["domains"] and r in p.density.index:
-            free = p.density.loc[r][p.specialised.loc[r].reindex(p.density.columns).fillna(0) == 0]
+        if knowledge and not scope["domains"] and p.available("density")[0] and r in p.density.index:
+            own = p.specialised.loc[r] if r in p.specialised.index else pd.Series(dtype=float)
+            free = p.density.loc[r][own.reindex(p.density.columns).fillna(0) == 0]
             if len(free):
                 d = str(free.idxmax())
                 out.append({"title": f"{p.domain_name(d)} (related diversification)", "domains": [d],
@@ -156,11 +160,12 @@ def _priorities(profiles: Any, scope: dict[str, Any], cells: dict[str, pd.DataFr
                             "evidence": evidence(d, density=round(float(free[d]), 6))})
         return out
     rca = p.rca.reindex(index=regions)
+    m = p.specialised.reindex(index=regions, columns=p.activity.columns).fillna(0)  # RCA >= 1 and the minimum mass
     domains = scope["domains"] or [d for d in p.activity.columns if p.activity.loc[regions, d].sum() > 0]
     joint, shared = [], []
     for d in domains:
-        givers = [r for r in regions if rca.at[r, d] >= 1.0]
-        takers = [r for r in regions if rca.at[r, d] < 1.0]
+        givers = [r for r in regions if m.at[r, d] > 0]
+        takers = [r for r in regions if m.at[r, d] == 0]
         if givers and takers:
             joint.append((max(rca.at[g, d] for g in givers), len(takers), d, givers, takers))
         elif givers:
@@ -170,7 +175,10 @@ def _priorities(profiles: Any, scope: dict[str, Any], cells: dict[str, pd.DataFr
     for top, _, d, givers, takers in joint[:3]:
         out.append({"title": f"{p.domain_name(d)} (complementary)", "domains": [d],
                     "rationale": f"{', '.join(givers)} specialised in {d} (largest RCA {top:.2f}); "
-                                 f"{', '.join(takers)} not yet: knowledge to share within the group",
+                                 f"{', '.join(takers)} not yet: "
+                                 + ("knowledge to share within the group" if knowledge else
+                                    "experience with this programme part to share within the group (an instrument "
+                                    "taxonomy: what the members use, not what they know)"),
                     "evidence": evidence(d)})
     for low, d in shared[:2]:
         out.append({"title": f"{p.domain_name(d)} (shared strength)", "domains": [d],
@@ -293,6 +301,7 @@ def _draft(engine: Engine, region: str | None, cluster: Any, consortium: Sequenc
                 item["region"] = r
         items.extend(found)
         cells[r] = extra["strength_cells"]
+        notes.extend(extra["gaps"])
     notes.append("SWOT references: the median over NUTS 2 regions (Europe) and over the 10 structural peers; "
                  "complementarity weights a partner's strengths by the region's relatedness density")
     priorities = _priorities(p, scope, cells, knowledge, data.load_id)
@@ -300,9 +309,9 @@ def _draft(engine: Engine, region: str | None, cluster: Any, consortium: Sequenc
         notes.append("no priority: no region of the scope has a specialisation with critical mass in the selection")
     today = today or dt.date.today()
     start = add_months(today.replace(day=1), 1)
-    searched = [d for pr in priorities for d in pr["domains"]] + ["RI", "MSCA"]
-    planner = ActionPlanner.build(engine, p, data, regions, start=start, k=k, domains=searched)
+    planner = ActionPlanner.build(engine, p, regions, start=start, k=k)
     actions = planner.actions(priorities, knowledge=knowledge)
+    notes.extend(planner.gaps)
     indicators = _indicators(data, scope, priorities, actions, sel.taxonomy, today)
     names = ", ".join(f"{r} {p.region_name(r)}" for r in regions)
     kind = "research_agenda" if scope["type"] == "region" else "joint_action_plan"

@@ -2,19 +2,18 @@
 and mobility, each with a proposed owner, partners, dates, suggested funding and milestones.
 
 Partners come from the partner search (:class:`rok.cooperation.partners.PartnerIndex`,
-preferring organisations without a tie yet). The index needs the network distance from the
-scope's organisations up to two steps only, so instead of the whole organisation network
-(about 800,000 edges on the mirror, a second to build) it gets a breadth-first tree of it
-(:func:`bfs_edges`): for every project of a scope organisation, an edge from one scope
-organisation of the project to each other member; then, for every project of those
-first-step organisations, an edge from one of them to each member not reached yet. Every
-edge is a real co-participation, and a breadth-first tree keeps the distance from its roots,
-so distances 0, 1 and 2 are exactly those of the full network; "more than two steps" is
-the same answer too.
+preferring organisations without a tie yet, among the research and innovation actors: higher
+education, research organisations and firms). The index is the stored one of
+:mod:`rok.cooperation.partner_store` (the same file as ``rok partners`` for the same
+selection, rebuilt only when the warehouse's loads change), so network distances are those
+of the whole organisation network. The proposed owners (the region's most active
+organisation in the action's domains) are read from the same index.
 
 Mentoring (:func:`rok.cooperation.mentoring.mentoring_programme`) is proposed for each
-region of the scope in the moderate or emerging performance group, with one mentor from the
-leader and strong groups in another country.
+region of the scope whose main performance group is moderate or emerging, with one mentor
+from the leader and strong groups in another country (a mentor's main group strictly above
+the mentee's). A region without a group ("insufficient data") gets no mentoring action: the
+draft states why.
 """
 
 from __future__ import annotations
@@ -22,16 +21,33 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from rok.cooperation.landscape import H2020_TO_HORIZON
+from rok.cooperation.partners import DEFAULT_TYPES
 from rok.errors import InputError
 
-__all__ = ["ActionPlanner", "add_months", "bfs_edges", "funding_suggestions"]
+_RESEARCH = ("HES", "REC")
+
+
+def index_selection(selection: Any) -> dict[str, Any]:
+    """The selection part of the stored partner index's key: the fields ``rok partners`` keys
+    on (level, measure, counting, years, taxonomy), plus the minimum mass and the framework
+    where they differ from the defaults (so that the default selection shares its file)."""
+    from rok.measures import MIN_MASS
+
+    key: dict[str, Any] = {"level": selection.level, "measure": selection.measure, "counting": selection.counting,
+                           "years": selection.years, "taxonomy": selection.taxonomy}
+    if selection.min_mass != MIN_MASS:
+        key["min_mass"] = selection.min_mass
+    if getattr(selection, "framework", None) is not None:
+        key["framework"] = selection.framework
+    return key
+
+__all__ = ["ActionPlanner", "add_months", "funding_suggestions", "index_selection"]
 
 _HE_TITLES = {"HORIZON.1.1": "European Research Council", "HORIZON.1.2": "Marie Skłodowska-Curie Actions",
               "HORIZON.1.3": "Research infrastructures", "HORIZON.2.1": "Cluster 1 Health",
@@ -65,30 +81,6 @@ def funding_suggestions(domains: Sequence[str], *, cross_border: bool) -> list[s
     return out
 
 
-def bfs_edges(participations: pd.DataFrame, regions: Sequence[str], level: int = 2) -> pd.DataFrame:
-    """Edges ``source, target`` of a two-level breadth-first tree of the co-participation
-    network rooted at the organisations of ``regions`` (see the module docstring)."""
-    project, _ = pd.factorize(participations["project_id"])
-    org, ids = pd.factorize(participations["org_id"].astype(str))
-    reached = np.zeros(len(ids), dtype=bool)
-    reached[np.unique(org[participations[f"nuts{level}"].isin(list(regions)).to_numpy()])] = True
-    frontier = reached.copy()
-    sources, targets = [], []
-    for _ in range(2):
-        rows = frontier[org]
-        anchor = np.full(project.max() + 1 if len(project) else 0, -1, dtype=np.int64)
-        order = np.argsort(-org[rows], kind="stable")  # the smallest org code written last wins
-        anchor[project[rows][order]] = org[rows][order]
-        hit = (anchor[project] >= 0) & ~reached[org]
-        new, first = np.unique(org[hit], return_index=True)
-        sources.append(anchor[project[hit]][first])
-        targets.append(new)
-        frontier = np.zeros(len(ids), dtype=bool)
-        frontier[new] = True
-        reached |= frontier
-    return pd.DataFrame({"source": ids[np.concatenate(sources)], "target": ids[np.concatenate(targets)]})
-
-
 @dataclass
 class ActionPlanner:
     """What the actions are drawn from: profiles, partner index, organisation activity."""
@@ -100,54 +92,65 @@ class ActionPlanner:
     regions: list[str]
     start: dt.date
     k: int
+    gaps: list[str] = field(default_factory=list)  # actions not proposed, and why
 
     @classmethod
-    def build(cls, engine: Any, profiles: Any, data: Any, regions: Sequence[str], *, start: dt.date,
-              k: int = 5, domains: Sequence[str] | None = None) -> ActionPlanner:
-        """Build from the profiles and the warehouse rows; ``domains``: the only domains partners are
-        searched in (default: all; the agenda passes its priorities' and RI, MSCA)."""
-        from rok.cooperation.complementarity import complementarity_matrix
-        from rok.cooperation.partners import PartnerIndex, organisation_activity
+    def build(cls, engine: Any, profiles: Any, regions: Sequence[str], *, start: dt.date, k: int = 5,
+              cache: Any = None) -> ActionPlanner:
+        """Load the stored partner index of the profiles' selection (build and store it when the
+        warehouse has changed; ``cache``: its folder, default ``$ROK_CACHE/partners``)."""
+        from rok.cooperation.partner_store import load_or_build
+        from rok.cooperation.partners import PartnerIndex
 
-        sel = profiles.selection
-        activity = organisation_activity(engine, sel).astype({"org_id": str})
-        orgs = engine.table("organisations")  # names, types and regions only: no need for org_nodes' counts
-        nodes = engine.execute(orgs.select("org_id", "name", "activity_type", "country",
-                                           region=orgs[f"nuts{sel.level}"])).astype({"org_id": str})
-        edges = bfs_edges(data.participations, regions, sel.level)
-        comp = complementarity_matrix(profiles.rca, profiles.specialised, profiles.density)
-        unit = "participations (fractional)" if sel.counting == "fractional" else "participations"
-        searched = activity if domains is None else activity[activity["domain"].isin(list(domains))]
-        index = PartnerIndex.build(searched, nodes, edges, comp, rca=profiles.rca, specialised=profiles.specialised,
-                                   unit="EUR" if sel.measure == "funding" else unit)
-        info = nodes.set_index("org_id")
-        activity = activity.join(info[["region", "name"]], on="org_id")
-        names = {str(o): str(n) for o, n in zip(nodes["org_id"], nodes["name"], strict=True)}
+        def make() -> PartnerIndex:
+            from types import SimpleNamespace
+
+            from rok.measures.networks import org_edges, org_nodes
+
+            graph = SimpleNamespace(org_nodes=org_nodes(engine, profiles.selection),
+                                    org_edges=org_edges(engine, profiles.selection))
+            return PartnerIndex.from_profiles(engine, profiles, graph)
+
+        index, _ = load_or_build(engine.db, index_selection(profiles.selection), make, cache=cache,
+                                 weights=(0.5, 0.3, 0.2), cap=2.0)
+        frames = [pd.DataFrame({"pos": part.orgs, "domain": domain, "value": part.value})
+                  for domain, part in index.domains.items()]
+        cells = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["pos", "domain", "value"])
+        pos = cells["pos"].to_numpy(dtype=int)
+        activity = pd.DataFrame({"org_id": index.org_ids[pos].astype(str), "domain": cells["domain"],
+                                 "value": cells["value"].astype(float), "region": index.regions[pos],
+                                 "type": index.types[pos]})
+        names = {str(o): str(n) for o, n in zip(index.org_ids, index.names, strict=True)}
         return cls(profiles, index, activity, names, list(regions), start, k)
 
-    def leading_org(self, region: str, domains: Sequence[str]) -> str | None:
-        """Id of the region's most active organisation in ``domains`` (all domains when empty)."""
+    def leading_org(self, region: str, domains: Sequence[str], types: Sequence[str] | None = None) -> str | None:
+        """Id of the region's most active organisation in ``domains`` (all domains when empty),
+        among the actor ``types`` (all when None)."""
         rows = self.org_activity[self.org_activity["region"] == region]
         if domains:
             rows = rows[rows["domain"].isin(domains)]
+        if types is not None:
+            rows = rows[rows["type"].isin(types)]
         if rows.empty:
             return None
         totals = rows.groupby("org_id")["value"].sum().sort_values(ascending=False, kind="stable")
         return str(totals.index[0])
 
-    def leading(self, region: str, domains: Sequence[str]) -> str | None:
+    def leading(self, region: str, domains: Sequence[str], types: Sequence[str] | None = None) -> str | None:
         """:meth:`leading_org` as ``name (org id, region)``; None when the region has none."""
-        org = self.leading_org(region, domains)
+        org = self.leading_org(region, domains, types)
         return None if org is None else f"{self.names.get(org) or org} ({org}, {region})"
 
     def _member(self, region: str, domains: Sequence[str], reasons: str, score: float | None = None
                 ) -> dict[str, Any]:
-        """A partner region, named by its most active organisation in ``domains``."""
-        org = self.leading_org(region, domains) or self.leading_org(region, [])
+        """A partner region, named by its most active research or innovation actor (higher
+        education, research organisation, firm) in ``domains``, else its most active organisation."""
+        org = (self.leading_org(region, domains, DEFAULT_TYPES) or self.leading_org(region, domains)
+               or self.leading_org(region, []))
         return {"org_id": org, "name": self.names.get(org) if org else None, "type": None, "region": region,
                 "country": region[:2], "score": score, "reasons": reasons}
 
-    def _partners(self, region: str, domain: str, types: list[str] | None = None) -> list[dict[str, Any]]:
+    def _partners(self, region: str, domain: str, types: Sequence[str] = DEFAULT_TYPES) -> list[dict[str, Any]]:
         try:
             hits = self.index.search(region=region, domain=domain, types=types, prefer="new", k=self.k)
         except InputError:
@@ -198,7 +201,8 @@ class ActionPlanner:
             "Shared research facilities",
             f"Open and share research infrastructures for {', '.join(all_domains) or 'the priorities'}; partners are "
             "research organisations and universities active in Research Infrastructures (RI).",
-            first, self.leading(lead, ["RI"]) or self.leading(lead, []), self._partners(lead, "RI", ["REC", "HES"]),
+            first, self.leading(lead, ["RI"], _RESEARCH) or self.leading(lead, [], _RESEARCH) or self.leading(lead, []),
+            self._partners(lead, "RI", _RESEARCH),
             ["Horizon Europe HORIZON.1.3 Research infrastructures (suggested)",
              "ERDF regional programme, research infrastructure investment (suggested)"], 24,
             [("Facilities and access rules listed", 4), ("Access agreement signed", 10), ("First shared use", 14)],
@@ -206,7 +210,8 @@ class ActionPlanner:
         out.append(self._action(
             "Training and mobility of researchers",
             "Doctoral networks and staff exchanges with partners active in the Marie Skłodowska-Curie Actions (MSCA).",
-            first, self.leading(lead, ["MSCA"]) or self.leading(lead, []), self._partners(lead, "MSCA"),
+            first, self.leading(lead, ["MSCA"], _RESEARCH) or self.leading(lead, [], _RESEARCH)
+            or self.leading(lead, []), self._partners(lead, "MSCA"),
             ["Horizon Europe HORIZON.1.2 Marie Skłodowska-Curie Actions (suggested)",
              "Erasmus+ staff mobility (suggested)"], 36,
             [("Exchange scheme agreed", 6), ("First exchanges", 12), ("Network proposal submitted", 18)],
@@ -215,30 +220,41 @@ class ActionPlanner:
 
     def _mentoring(self, priority: str | None, knowledge: bool) -> list[dict[str, Any]]:
         from rok.cooperation.mentoring import mentoring_programme, select_regions
+        from rok.cooperation.standing import main_group
 
         p = self.profiles
-        if p.performance is None:
-            return []
+        if not p.available("performance")[0] or p.performance is None:
+            return []  # the SWOT states why (no performance groups)
         table = p.performance.table
-        out = []
-        for r in self.regions:
-            if table["group"].get(r) not in ("moderate", "emerging"):
-                continue
+        out: list[dict[str, Any]] = []
+        mentees = [r for r in self.regions if main_group(table["group"].get(r)) in ("moderate", "emerging")]
+        if not mentees:
+            return out  # leader, strong, or no group ("insufficient data": stated in the SWOT's gaps)
+        try:  # one assignment for the group's mentees: a mentor each, in another country
             _, mentors = select_regions(table)
             mentors = [m for m in mentors if m in p.activity.index and m not in self.regions]
-            pairs = mentoring_programme(p, mentees=[r], mentors=mentors, capacity=1)
-            if pairs.empty:
+            pairs = mentoring_programme(p, mentees=mentees, mentors=mentors, capacity=1)
+        except InputError as exc:
+            self.gaps.append(f"{', '.join(mentees)}: no mentoring action: {exc}")
+            return out
+        for r in mentees:
+            group = main_group(table["group"].get(r))
+            found = pairs[pairs["mentee"] == r]
+            if found.empty:
+                self.gaps.append(f"{r}: no mentoring action: no eligible mentor left in another country")
                 continue
-            row = pairs.iloc[0]
+            row = found.iloc[0]
+            label = table["subgroup"].get(r) or group
             work = (f"Domains to work on: {row.domains_to_work_on}." if knowledge else
                     "Domains to work on are for the pair to choose: the taxonomy classifies instruments, so the "
                     "relatedness-ranked domains of the assignment are not offered as advice.")
             partner = self._member(row.mentor, [], f"mentor region {row.mentor} {row.mentor_name} (its most active "
-                                   f"organisation); pair score {row.score:.3f}", round(float(row.score), 4))
+                                   f"research or innovation actor); pair score {row.score:.3f}", round(float(row.score), 4))
             out.append(self._action(
                 f"Mentoring of {r} by {row.mentor} {row.mentor_name}",
-                f"{r} is {'an' if table['group'][r] == 'emerging' else 'a'} {table['group'][r]} performer (index {table['index'][r]:.1f}); the optimal mentoring "
-                f"assignment pairs it with {row.mentor}. {work}",
+                f"{r} is {'an' if group == 'emerging' else 'a'} {label} performer (index {table['index'][r]:.1f}, "
+                f"{p.performance.reference} = 100); the optimal mentoring assignment pairs it with {row.mentor} "
+                f"({row.standing}). {work}",
                 priority, self.leading(r, []), [partner], funding_suggestions([], cross_border=True)
                 + ["Horizon Europe HORIZON.4.1 Widening participation, where eligible (suggested)"], 24,
                 [("Mentoring agreement", 2), ("Peer review of the regional strategy", 8), ("Learning report", 24)],

@@ -7,16 +7,22 @@ over all NUTS 2 regions with a value (robust to the largest capital regions), an
 Tool, Navarro et al. 2014; :meth:`rok.analysis.profiles.Profiles.peers_of`).
 
 Strengths
-    - specialisations with critical mass: domains with ``RCA[r,d] >= 1`` whose cell has at
-      least one cluster star (size, specialisation LQ >= 2 or focus; European Cluster
+    - specialisations with critical mass: domains where the region is specialised
+      (``RCA[r,d] >= 1`` and at least the selection's minimum mass, ``Selection.min_mass``
+      participations in full count: :meth:`rok.analysis.profiles.Profiles.specialised`) whose
+      cell has at least one cluster star (size, specialisation LQ >= 2 or focus; European Cluster
       Observatory, :mod:`rok.analysis.clusters`), ranked by stars then RCA; evidence RCA,
       share of the region's activity ``x[r,d]/x[r,.]``, share of Europe's ``x[r,d]/x[.,d]``,
       stars and activity (the profiles' selection);
     - FP participations per million inhabitants (the performance index value,
       full counting over the warehouse's projects / latest population) above both references.
 Weaknesses
-    - performance indicators (:data:`rok.analysis.performance.DEFAULT_SPEC`) below both
-      references; a performance group below "strong" (index < 100);
+    - performance indicators (:data:`rok.analysis.performance.DEFAULT_SPEC`, other than the FP
+      ones) below both references, each the region's latest value within the index's window
+      (:func:`rok.analysis.performance.performance_index`); a performance group below "strong"
+      (index < 100, EU-27 aggregate = 100), with its subgroup (``moderate-`` ...). A region
+      scored on too few indicators ("insufficient data") gets no performance item: the draft
+      states the gap instead.
     - thin integration of firms: the share of firms' participations with a research actor
       (HES, REC) of the same region in the same project below both references
       (:func:`rok.analysis.integration.integration_indicators`' ``firm_local_research_share``,
@@ -36,6 +42,10 @@ Threats
     - declining trend: the region's share of all participations per project start year,
       over the years whose total is at least half the peak year's (the programme's full
       years), with a negative least-squares slope and a last value below the first.
+
+An analysis the profiles cannot give (:meth:`rok.analysis.profiles.Profiles.available`:
+performance or peers outside NUTS 2, a failed analysis, relatedness on an instrument
+taxonomy) leaves its items out; the reason is returned in ``gaps`` for the draft to state.
 """
 
 from __future__ import annotations
@@ -49,7 +59,7 @@ import pandas as pd
 
 from rok.analysis.concentration import herfindahl
 from rok.analysis.peers import peers as find_peers
-from rok.analysis.performance import DEFAULT_SPEC
+from rok.analysis.performance import DEFAULT_SPEC, INSUFFICIENT
 
 __all__ = ["swot", "region_frames", "full_years"]
 
@@ -113,7 +123,8 @@ def _trend(participations: pd.DataFrame, region: str, level: int) -> dict[str, f
 def swot(profiles: Any, region: str, participations: pd.DataFrame, *, knowledge_taxonomy: bool,
          peers_k: int = 10, top: int = 5, name: Callable[[str], str] | None = None) -> tuple[list[Item], dict[str, Any]]:
     """The SWOT items of ``region`` (definitions in the module docstring) and the numbers kept
-    for the priorities (``strength_cells``: the starred specialisations, best first).
+    for the priorities (``strength_cells``: the starred specialisations, best first; ``peers``;
+    ``gaps``: what could not be drafted and why, one sentence each).
 
     ``participations``: one row per participation with ``project_id, org_id, activity_type,
     year`` and ``nuts{level}`` (e.g. ``rok.cooperation.indicators.WarehouseData.participations``).
@@ -122,23 +133,43 @@ def swot(profiles: Any, region: str, participations: pd.DataFrame, *, knowledge_
     level = p.selection.level
     label = name or p.domain_name
     items: list[Item] = []
+    gaps: list[str] = []
+
+    def usable(analysis: str, what: str) -> bool:
+        ok, why = p.available(analysis)
+        if not ok:
+            gaps.append(f"{r}: {what} not drafted: {why}")
+        return ok
+
     peers = (list(find_peers(p.features, r, k=peers_k, missing="mean")["peer"])
-             if p.features is not None and r in p.features.index else [])
+             if usable("peers", "comparison with structural peers") and p.features is not None
+             and r in p.features.index else [])
 
     def refs(series: pd.Series) -> tuple[float, float]:
         values = series.dropna()
         return float(values.median()), float(values.reindex(peers).dropna().median()) if peers else math.nan
 
-    # strengths: starred specialisations
+    # strengths: starred specialisations (RCA >= 1 with the minimum mass)
     stars = p.stars[(p.stars["region"] == r) & (p.stars["lq"] >= 1.0) & (p.stars["stars"] >= 1)]
+    if len(stars):
+        m = p.specialised
+        ones = m.loc[r][m.loc[r] > 0].index if r in m.index else pd.Index([])
+        small = stars[~stars["domain"].isin(ones)]
+        stars = stars[stars["domain"].isin(ones)]
+        if len(small) and p.selection.min_mass:
+            gaps.append(f"{r}: not counted as specialisations (RCA >= 1 with a cluster star, but fewer than "
+                        f"{p.selection.min_mass:g} participations in full count): "
+                        + ", ".join(sorted(str(d) for d in small["domain"])))
     stars = stars.sort_values(["stars", "lq", "domain"], ascending=[False, False, True]).head(top)
     for row in stars.itertuples(index=False):
-        items.append(_item("strength", f"{label(row.domain)} ({row.domain}): specialised (RCA {row.lq:.2f}), "
+        named = label(row.domain)
+        title = named if named == row.domain else f"{named} ({row.domain})"
+        items.append(_item("strength", f"{title}: specialised (RCA {row.lq:.2f}), "
                            f"{row.focus_share:.1%} of the region's activity and {row.size_share:.1%} of Europe's; "
                            f"{row.stars} cluster star(s): {row.which}",
                            rca=row.lq, share_of_region=row.focus_share, share_of_europe=row.size_share,
                            stars=row.stars, activity=row.value))
-    perf = p.performance
+    perf = p.performance if usable("performance", "research performance") else None
     if perf is not None and r in perf.values.index:
         fp = perf.values["fp_participations"] * 1e6
         value, (europe, peer) = fp.get(r, math.nan), refs(fp)
@@ -161,11 +192,17 @@ def swot(profiles: Any, region: str, participations: pd.DataFrame, *, knowledge_
                 items.append(_item("weakness", f"{spec.label}: {value:.2f} ({year}), below the European median "
                                    f"{europe:.2f} and the peers' median {peer:.2f}", value=value, year=year,
                                    europe_median=europe, peers_median=peer))
-        index = perf.table["index"].get(r, math.nan)
-        group = perf.table["group"].get(r)
-        if group in ("moderate", "emerging"):
-            items.append(_item("weakness", f"research performance index {index:.1f}: {group} performer (reference "
-                               f"mean of the regions = 100)", performance_index=index))
+        row = perf.table.loc[r] if r in perf.table.index else None
+        if row is None or row["group"] == INSUFFICIENT:
+            used = 0 if row is None else int(row["n_used"])
+            missing = "" if row is None else ", ".join(row["missing"])
+            gaps.append(f"{r}: no research performance group (insufficient data): scored on {used} indicators, "
+                        f"at least {perf.min_indicators} needed" + (f"; missing {missing}" if missing else ""))
+        elif row["group"] in ("moderate", "emerging"):
+            items.append(_item("weakness", f"research performance index {row['index']:.1f} ({perf.reference} "
+                               f"aggregate = 100): {row['subgroup'] or row['group']} performer, on "
+                               f"{int(row['n_used'])} indicators", performance_index=row["index"],
+                               indicators=row["n_used"]))
     frames = region_frames(participations, level)
     if r in frames.index:
         column = frames["firm_local_research_share"]
@@ -177,8 +214,9 @@ def swot(profiles: Any, region: str, participations: pd.DataFrame, *, knowledge_
                                firm_local_research_share=value, firm_participations=frames.at[r, "firm_participations"],
                                europe_median=europe, peers_median=peer))
     # opportunities
-    if knowledge_taxonomy and r in p.density.index:
-        free = p.density.loc[r][p.specialised.loc[r].reindex(p.density.columns).fillna(0) == 0]
+    if knowledge_taxonomy and p.available("density")[0] and r in p.density.index:
+        own = p.specialised.loc[r] if r in p.specialised.index else pd.Series(dtype=float)
+        free = p.density.loc[r][own.reindex(p.density.columns).fillna(0) == 0]
         for domain, dens in free.sort_values(ascending=False).head(3).items():
             items.append(_item("opportunity", f"related domain {label(domain)} ({domain}): relatedness density "
                                f"{dens:.0f} of 100 while not yet specialised (RCA {p.rca.at[r, domain]:.2f})",
@@ -210,4 +248,4 @@ def swot(profiles: Any, region: str, participations: pd.DataFrame, *, knowledge_
         items.append(_item("threat", f"declining share of Europe's participations: {trend['share_first']:.3%} in "
                            f"{trend['first_year']}, {trend['share_last']:.3%} in {trend['last_year']} (slope "
                            f"{trend['slope_per_year']:.5%} per year)", **trend))
-    return items, {"strength_cells": stars, "peers": peers}
+    return items, {"strength_cells": stars, "peers": peers, "gaps": gaps}
