@@ -200,7 +200,7 @@ def test_a_failing_analysis_fails_only_where_it_is_needed(mirror_db, monkeypatch
     assert result.exit_code == 0, result.output
     rows = {(r["section"], r["item"]): r["detail"] if r["value"] is None else r["value"] for r in json.loads(result.stdout)["rows"]}
     assert rows[("cluster stars", "not available")] == "cluster stars failed: KeyError: 'stars'"
-    assert ("specialisation (RCA)", "SC1") in rows and ("peer regions", "1") in rows
+    assert ("specialisation (RCA)", "SC1") in rows and any(section == "peer regions" for section, _ in rows)
     page = tmp_path / "de21.html"
     assert rok("profile", "DE21", "--html", page, "--db", mirror_db).exit_code == 0
     assert "Not available: cluster stars failed: KeyError" in page.read_text(encoding="utf-8")

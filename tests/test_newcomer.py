@@ -52,7 +52,8 @@ def test_partners_by_region_and_domain_names(mirror_db):
 def test_specialisation_of_one_region_by_its_old_code(mirror_db):
     result = rok(mirror_db, "specialisation", "--region", "FR71")
     text = readable(result)
-    assert "note: FR71 (NUTS 2013) is FRK2" in result.stderr and "FRK2 Rhône-Alpes" in text
+    assert "note: FR71 (NUTS 2013) is FRK2 Rhône-Alpes in NUTS 2021" in result.stderr
+    assert "FRK2" in text and "Rhône-Alpes" in text and "FR71" not in text
 
 
 def test_an_unknown_old_code_is_one_clear_line(mirror_db):

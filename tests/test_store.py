@@ -145,7 +145,7 @@ def test_status_reads_while_another_process_reads(tmp_path):
     try:
         result = _rok("status", "--db", str(path), "--format", "json")
         assert result.returncode == 0, result.stderr
-        assert json.loads(result.stdout)["schema_version"] == SCHEMA_VERSION
+        assert json.loads(result.stdout)["warehouse_schema_version"] == SCHEMA_VERSION
         again = _rok("status", "--db", str(path), "--format", "json")  # a second reader beside the first
         assert again.returncode == 0, again.stderr
     finally:

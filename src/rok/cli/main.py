@@ -380,6 +380,8 @@ def status_cmd(
     if fmt == "json":
         from rok.cli.output import SCHEMA_VERSION
 
+        # the warehouse's own schema version is `warehouse_schema_version`: `schema_version` is the output's
+        report = dict(report, warehouse_schema_version=report.pop("schema_version"))
         doc = {"schema": "rok.status", "schema_version": SCHEMA_VERSION} | report
         sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
         return
