@@ -256,3 +256,13 @@ def test_unexpected_error_outside_analyses(monkeypatch, tmp_path):
     monkeypatch.setattr(analysis, "compute", broken)
     log = _one_line_with_log(rok("specialisation", "--db", tmp_path / "x.duckdb"))
     assert log.parent.name == "logs" and "ZeroDivisionError" in log.read_text(encoding="utf-8")
+
+
+def test_profile_states_the_placed_share_and_warns_below_the_average(mirror_db):
+    low = rok("profile", "NO08", "--format", "json", "--db", mirror_db)
+    assert low.exit_code == 0, low.output
+    note = json.loads(low.stdout)["notes"]["placement"]
+    assert "of NO's participations are placed in a region" in note and "more than the average" in note
+    assert "warning: NO08's counts are likelier to be understated" in " ".join(low.stderr.split())
+    high = rok("profile", "DE21", "--format", "json", "--db", mirror_db)
+    assert "placement" in json.loads(high.stdout)["notes"] and "warning" not in high.stderr

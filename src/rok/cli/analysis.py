@@ -308,9 +308,41 @@ def register_profile(app: typer.Typer, friendly: Any) -> None:
             html.write_text(region_page(p, code, load_shapes(path, level), networks), encoding="utf-8")
             typer.echo(f"wrote {html}")
             return
+        placement = _placement_note(path, code)
         emit(_profile_rows(p, code), fmt, schema="profile", names=resolve.lookup(db), title=f"{code} {p.region_name(code)}: research profile",
              notes=_notes(p, value="RCA (specialisation), stars (cluster stars), relatedness density 0-100 "
-                                   "(related opportunities), structural distance (peer regions)"))
+                                   "(related opportunities), structural distance (peer regions)",
+                          **({"placement": placement[0]} if placement else {})))
+        if placement and placement[1]:
+            from rok.cli.main import err
+
+            err.print(f"[yellow]warning:[/] {code}'s counts are likelier to be understated than most regions': "
+                      f"{placement[0]}", highlight=False)
+
+
+def _placement_note(path: Path, code: str) -> tuple[str, bool] | None:
+    """The placed share of the region's country, and whether it is below Europe's.
+
+    An organisation without an address cannot be attributed to any region of its country, so
+    a region's own placed share is not observable (proportional attribution gives every region
+    its country's share): the profile states the country's share and warns when it is below the
+    share over all countries (:func:`rok.warehouse.manual_placement.country_placed_shares`).
+    """
+    from rok.warehouse import Warehouse
+    from rok.warehouse.manual_placement import country_placed_shares
+
+    with Warehouse(path, read_only=True) as wh:
+        shares = country_placed_shares(wh).set_index("country")
+    country = code[:2]
+    if country not in shares.index or not shares.loc[country, "participations"]:
+        return None
+    own = float(shares.loc[country, "share"])
+    europe = float(shares["placed"].sum() / shares["participations"].sum())
+    below = own < europe
+    return (f"{own:.1%} of {country}'s participations are placed in a region ({europe:.1%} over all "
+            f"countries); the unplaced ones (organisations without an address) belong to no region, so "
+            f"{code}'s counts may be understated by up to {1 - own:.0%}"
+            + (", more than the average country's (`rok locate --unplaced`)" if below else ""), below)
 
 
 def _profile_rows(p: Profiles, code: str) -> Any:
