@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint bench bench-ingest bench-profiles bench-networks bench-cooperation clean
+.PHONY: run test lint bench bench-ingest bench-profiles bench-networks bench-cooperation bench-workspace clean
 
 $(VENV)/.run-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ bench-networks: $(VENV)/.test-installed
 
 bench-cooperation: $(VENV)/.test-installed
 	$(BIN)/python -m rok.bench.cooperation
+
+.PHONY: bench-agenda
+bench-agenda: $(VENV)/.test-installed
+	$(BIN)/python -m rok.bench.agenda
+
+bench-workspace: $(VENV)/.run-installed
+	$(BIN)/python -m rok.bench.workspace
 
 bench: bench-ingest bench-profiles bench-networks bench-cooperation
 

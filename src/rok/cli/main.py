@@ -359,15 +359,19 @@ def fetch_nuts_cmd(
     _fetched(path, ingest, db, "nuts")
 
 
+from rok.cli import agenda as _agenda  # noqa: E402
 from rok.cli import analysis as _analysis  # noqa: E402  (the commands need `friendly` above)
 from rok.cli import cooperation as _cooperation  # noqa: E402
 from rok.cli import networks as _networks  # noqa: E402
+from rok.cli import workspace as _workspace  # noqa: E402
 
 _analysis.register(app, friendly)
 _analysis.register_profile(app, friendly)
 _networks.register(app, friendly)
 _cooperation.register(app, friendly)
 _cooperation.register_search(app, friendly)
+_workspace.register(app, friendly)
+_agenda.register(app, friendly)
 
 
 def main() -> None:

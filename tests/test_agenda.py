@@ -1,0 +1,420 @@
+"""Agenda drafting on the mirror: every SWOT number against an independent computation from
+the warehouse (SQL and pandas, not rok's measures), priorities, actions, indicators, the
+breadth-first partner network, bad input, and storing the draft in a workspace."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from rok.errors import InputError
+
+pytestmark = pytest.mark.mirror
+
+REGION = "ES61"  # Andalucía: a moderate performer, so every kind of SWOT item occurs
+CONSORTIUM = ["ITC4", "PL91", "RO11"]
+
+
+@pytest.fixture(scope="module")
+def profiles(mirror_db: Path) -> Any:
+    from rok.analysis.profiles import Profiles
+    from rok.measures import Selection, open_engine
+
+    with open_engine("duckdb", mirror_db) as engine:
+        return Profiles.compute(engine, Selection())
+
+
+@pytest.fixture(scope="module")
+def horizon(mirror: Path) -> Any:
+    from rok.cooperation.landscape import load_horizon
+
+    return load_horizon(None, mirror)
+
+
+@pytest.fixture(scope="module")
+def draft(mirror_db: Path, profiles: Any, horizon: Any) -> dict[str, Any]:
+    from rok.cooperation.agenda import draft_agenda
+
+    return draft_agenda(mirror_db, region=REGION, profiles=profiles, horizon=horizon)
+
+
+@pytest.fixture(scope="module")
+def joint(mirror_db: Path, profiles: Any, horizon: Any) -> dict[str, Any]:
+    from rok.cooperation.agenda import draft_agenda
+
+    return draft_agenda(mirror_db, consortium=CONSORTIUM, profiles=profiles, horizon=horizon)
+
+
+@pytest.fixture(scope="module")
+def sql(mirror_db: Path) -> Any:
+    con = duckdb.connect(str(mirror_db), read_only=True)
+    yield lambda q, *a: con.execute(q, list(a)).df()
+    con.close()
+
+
+# -- independent computations ----------------------------------------------------------------
+def activity(sql: Any) -> pd.DataFrame:
+    """NUTS 2 x programme part, fractional counting (each project weighs 1 over its participations)."""
+    cells = sql("""WITH n AS (SELECT project_id, count(*) AS n FROM participations GROUP BY 1)
+                   SELECT o.nuts2 AS region, d.code AS domain, sum(d.weight / n.n) AS value
+                   FROM participations p JOIN n USING (project_id) JOIN organisations o USING (org_id)
+                   JOIN project_domains d ON d.project_id = p.project_id AND d.taxonomy = 'h2020-part'
+                   WHERE o.nuts2 IS NOT NULL GROUP BY 1, 2""")
+    x = cells.pivot(index="region", columns="domain", values="value").fillna(0.0)
+    return x.loc[x.sum(axis=1) > 0, x.sum(axis=0) > 0]
+
+
+def kth(values: pd.Series, top: float = 0.10) -> float:
+    ordered = np.sort(values.to_numpy())[::-1]
+    return float(ordered[max(1, math.ceil(top * len(ordered) - 1e-9)) - 1])
+
+
+def latest(sql: Any, codes: list[str], unit: str, regions: list[str] | None, window: int = 2) -> pd.Series:
+    rows = sql(f"SELECT region, year, indicator, value FROM indicators_nuts2021 WHERE unit = ? AND indicator IN "
+               f"({', '.join('?' for _ in codes)}) AND value IS NOT NULL", unit, *codes)
+    if regions is not None:
+        rows = rows[rows["region"].isin(regions)]
+    wide = rows.pivot_table(index=["region", "year"], columns="indicator", values="value").reindex(columns=codes)
+    sums = wide.dropna().sum(axis=1).rename("value").reset_index()
+    sums = sums[sums["year"] >= sums["year"].max() - window]
+    pick = sums.sort_values("year").groupby("region").tail(1).set_index("region")
+    return pick["value"]
+
+
+def members(sql: Any) -> pd.DataFrame:
+    return sql("""SELECT DISTINCT ON (p.project_id, p.org_id) p.project_id, p.org_id,
+                         coalesce(p.activity_type, 'OTH') AS type, o.nuts2 AS region
+                  FROM participations p JOIN projects pr USING (project_id) JOIN organisations o USING (org_id)
+                  WHERE pr.start_year IS NOT NULL AND o.nuts2 IS NOT NULL""")
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-6)
+
+
+# -- the SWOT --------------------------------------------------------------------------------
+def test_every_swot_number_matches_an_independent_computation(draft: dict[str, Any], profiles: Any, sql: Any) -> None:
+    from rok.analysis.peers import peers as find_peers
+    from rok.analysis.performance import DEFAULT_SPEC
+
+    r = REGION
+    x = activity(sql)
+    peers = list(find_peers(profiles.features, r, k=10, missing="mean")["peer"])
+    checked: set[tuple[int, str]] = set()
+    items = draft["swot"]
+    assert {i["category"] for i in items} == {"strength", "weakness", "opportunity", "threat"}
+
+    def check(i: int, key: str, expected: float) -> None:
+        got = items[i]["evidence"][key]
+        assert close(got, expected), (items[i]["text"], key, got, expected)
+        checked.add((i, key))
+
+    def medians(values: pd.Series) -> tuple[float, float]:
+        values = values.dropna()
+        return float(values.median()), float(values.reindex(peers).dropna().median())
+
+    # strengths: starred specialisations
+    total = x.to_numpy().sum()
+    rca = x.div(x.sum(axis=1), axis=0) / (x.sum(axis=0) / total)
+    size = x / x.sum(axis=0)
+    focus = x.div(x.sum(axis=1), axis=0)
+    focus_cut = kth(focus.stack()[focus.stack() > 0])
+    stars = {}
+    for d in x.columns:
+        if x.at[r, d] <= 0:
+            continue
+        s = int(size.at[r, d] >= kth(size[d][x[d] > 0])) + int(rca.at[r, d] >= 2 * (1 - 1e-12)) \
+            + int(focus.at[r, d] >= focus_cut)
+        if rca.at[r, d] >= 1 and s >= 1:
+            stars[d] = s
+    expected_order = sorted(stars, key=lambda d: (-stars[d], -rca.at[r, d], d))[:5]
+    starred = [i for i, item in enumerate(items) if item["category"] == "strength" and "rca" in item["evidence"]]
+    assert [items[i]["text"].split("(")[-1] for i in starred] != []
+    for i, d in zip(starred, expected_order, strict=True):
+        assert f"({d})" in items[i]["text"]
+        check(i, "rca", rca.at[r, d])
+        check(i, "share_of_region", focus.at[r, d])
+        check(i, "share_of_europe", size.at[r, d])
+        check(i, "stars", stars[d])
+        check(i, "activity", x.at[r, d])
+
+    # participations per million inhabitants (full counting / latest population within the window)
+    counts = sql("SELECT o.nuts2 AS region, count(*) AS n FROM participations p JOIN organisations o USING (org_id) "
+                 "WHERE o.nuts2 IS NOT NULL GROUP BY 1").set_index("region")["n"]
+    pop = sql("SELECT region, year, value FROM indicators_nuts2021 WHERE indicator = 'demo_r_d2jan_SEX_T_AGE_TOTAL' "
+              "AND unit = 'NR' AND value > 0")
+    pop = pop[pop["region"].isin(counts.index)].sort_values("year").groupby("region").tail(1).set_index("region")
+    pop = pop[pop["year"] >= pop["year"].max() - 2]
+    per_million = (counts.reindex(pop.index) / pop["value"] * 1e6).dropna()
+    europe, peer = medians(per_million)
+    for i, item in enumerate(items):
+        if "participations_per_million" in item["evidence"]:
+            check(i, "participations_per_million", per_million[r])
+            check(i, "europe_median", europe)
+            check(i, "peers_median", peer)
+            check(i, "peers", len(peers))
+
+    # weaknesses: performance indicators
+    regions_x = list(x.index)
+    labels = {spec.label: spec for spec in DEFAULT_SPEC}
+    for i, item in enumerate(items):
+        label = item["text"].split(":")[0]
+        if item["category"] == "weakness" and label in labels:
+            spec = labels[label]
+            values = latest(sql, list(spec.codes), spec.unit, regions_x)
+            europe, peer = medians(values)
+            check(i, "value", values[r])
+            check(i, "europe_median", europe)
+            check(i, "peers_median", peer)
+            year = sql(f"SELECT max(year) AS y FROM indicators_nuts2021 WHERE region = ? AND unit = ? AND indicator IN "
+                       f"({', '.join('?' for _ in spec.codes)}) AND value IS NOT NULL", r, spec.unit,
+                       *spec.codes)["y"].iloc[0]
+            check(i, "year", year)
+            assert values[r] < europe and values[r] < peer
+        if "performance_index" in item["evidence"]:
+            # the index itself is rok's RIS computation (tested in test_performance); here: the
+            # number shown is the region's index and it is below the 'strong' bound
+            check(i, "performance_index", float(profiles.performance.table.at[r, "index"]))
+            assert item["evidence"]["performance_index"] < 100
+
+    # thin integration of firms
+    m = members(sql)
+    research = m[m["type"].isin(["HES", "REC"])][["project_id", "region"]].drop_duplicates().assign(local=True)
+    firms = m[m["type"] == "PRC"].merge(research, on=["project_id", "region"], how="left")
+    firms["local"] = firms["local"].eq(True)
+    share = firms.groupby("region")["local"].mean()
+    for i, item in enumerate(items):
+        if "firm_local_research_share" in item["evidence"]:
+            europe, peer = medians(share)
+            check(i, "firm_local_research_share", share[r])
+            check(i, "firm_participations", int((firms["region"] == r).sum()))
+            check(i, "europe_median", europe)
+            check(i, "peers_median", peer)
+
+    # complementary partners: C[A->r] = sum_d S[A,d] (1 - M[r,d]) RD[r,d] / 100 / n
+    mm = (rca >= 1.0).astype(float)
+    mm = mm.loc[mm.sum(axis=1) > 0, mm.sum(axis=0) > 0]
+    co = mm.T @ mm
+    u = np.diag(co.to_numpy())
+    phi = co.to_numpy() / np.maximum.outer(u, u)
+    np.fill_diagonal(phi, 0.0)
+    rd = 100 * (mm.to_numpy() @ phi) / phi.sum(axis=0)
+    rd = pd.DataFrame(rd, index=mm.index, columns=mm.columns)
+    strength = mm * rca.loc[mm.index, mm.columns].clip(upper=2.0) / 2.0
+    gap = (1 - mm.loc[r]) * rd.loc[r] / 100
+    comp = (strength * gap).sum(axis=1) / mm.shape[1]
+    comp = comp.drop(r).sort_values(ascending=False)
+    partners = [i for i, item in enumerate(items) if "complementarity" in item["evidence"]]
+    assert len(partners) == 3
+    for rank, (i, (code, value)) in enumerate(zip(partners, comp.head(3).items(), strict=True), start=1):
+        assert f"partner {code} " in items[i]["text"]
+        check(i, "complementarity", value)
+        check(i, "rank", rank)
+
+    # threats
+    shares = x.div(x.sum(axis=1), axis=0)
+    hhi = (shares**2).sum(axis=1)
+    per_org = m.groupby(["region", "org_id"]).size()
+    top3 = per_org.groupby(level="region").apply(lambda s: s.nlargest(3).sum() / s.sum())
+    rows = sql("""SELECT pr.start_year AS year, count(*) AS total, count(*) FILTER (WHERE o.nuts2 = ?) AS own
+                  FROM participations p JOIN projects pr USING (project_id) LEFT JOIN organisations o USING (org_id)
+                  WHERE pr.start_year IS NOT NULL GROUP BY 1 ORDER BY 1""", r).set_index("year")
+    rows = rows[rows["total"] >= rows["total"].max() / 2]
+    trend = rows["own"] / rows["total"]
+    slope = np.polyfit(trend.index.to_numpy(dtype=float), trend.to_numpy(), 1)[0]
+    for i, item in enumerate(items):
+        ev = item["evidence"]
+        if "hhi" in ev:
+            check(i, "hhi", hhi[r])
+            check(i, "europe_median", hhi.median())
+            check(i, "domains_active", int((x.loc[r] > 0).sum()))
+        if "top3_share" in ev:
+            check(i, "top3_share", top3[r])
+            check(i, "europe_median", top3.median())
+            check(i, "participations", per_org[r].sum())
+        if "slope_per_year" in ev:
+            check(i, "slope_per_year", slope)
+            check(i, "share_first", trend.iloc[0])
+            check(i, "share_last", trend.iloc[-1])
+            check(i, "first_year", trend.index[0])
+            check(i, "last_year", trend.index[-1])
+    every = {(i, k) for i, item in enumerate(items) for k in item["evidence"]}
+    assert every - checked == set(), f"numbers not checked: {sorted(every - checked)}"
+
+
+def test_instrument_taxonomy_omits_relatedness_with_a_note(draft: dict[str, Any]) -> None:
+    assert any("instrument" in n and "omitted" in n for n in draft["notes"])
+    assert not any("density" in i["evidence"] for i in draft["swot"])
+    assert not any("related diversification" in p["title"] for p in draft["priorities"])
+
+
+# -- priorities, actions, indicators, landscape -------------------------------------------------
+def test_priorities_carry_measured_evidence_and_the_load(draft: dict[str, Any], sql: Any) -> None:
+    x = activity(sql)
+    rca = x.div(x.sum(axis=1), axis=0) / (x.sum(axis=0) / x.to_numpy().sum())
+    load = int(sql("SELECT max(load_id) AS m FROM loads WHERE status LIKE 'ok%'")["m"].iloc[0])
+    assert draft["evidence"]["load_id"] == load
+    assert 1 <= len(draft["priorities"]) <= 3
+    strengths = [i for i in draft["swot"] if i["category"] == "strength" and "rca" in i["evidence"]]
+    for p, s in zip(draft["priorities"], strengths, strict=False):
+        d = p["domains"][0]
+        assert f"({d})" in s["text"]
+        assert close(p["evidence"]["rca"], rca.at[REGION, d]) and p["evidence"]["rca"] >= 1
+        assert close(p["evidence"]["activity"], x.at[REGION, d])
+        assert p["evidence"]["load_id"] == load
+
+
+def test_actions_are_proposals_with_real_partners(draft: dict[str, Any], sql: Any) -> None:
+    actions = draft["actions"]
+    titles = [a["title"] for a in actions]
+    assert any(t.startswith("Mentoring of ES61") for t in titles)  # a moderate performer
+    assert "Shared research facilities" in titles and "Training and mobility of researchers" in titles
+    priorities = {p["title"] for p in draft["priorities"]}
+    for a in actions:
+        assert a["budget"] is None and a["status"] == "proposed"
+        assert a["priority"] in priorities
+        assert a["funding_sources"] and all("(suggested)" in f for f in a["funding_sources"])
+        assert a["start"] <= a["end"] and all(a["start"] <= m["due"] <= a["end"] for m in a["milestones"])
+    first = actions[0]
+    d = draft["priorities"][0]["domains"][0]
+    top = sql("""WITH n AS (SELECT project_id, count(*) AS n FROM participations GROUP BY 1)
+                 SELECT p.org_id, sum(w.weight / n.n) AS v FROM participations p JOIN n USING (project_id)
+                 JOIN organisations o USING (org_id)
+                 JOIN project_domains w ON w.project_id = p.project_id AND w.taxonomy = 'h2020-part' AND w.code = ?
+                 WHERE o.nuts2 = ? GROUP BY 1 ORDER BY v DESC LIMIT 1""", d, REGION)
+    assert f"({top['org_id'].iloc[0]}, {REGION})" in first["owner"]
+    hits = [p for p in first["partners"] if p["org_id"]]
+    assert hits and all(p["region"] != REGION for p in hits)
+    known = set(sql("SELECT DISTINCT org_id FROM participations")["org_id"].astype(str))
+    assert {p["org_id"] for p in hits} <= known
+
+
+def test_indicator_baselines_from_the_measure_catalog(draft: dict[str, Any], sql: Any) -> None:
+    result = [i for i in draft["indicators"] if i["type"] == "result"]
+    output = [i for i in draft["indicators"] if i["type"] == "output"]
+    assert len(output) == len(draft["actions"])
+    assert all(i["baseline"]["value"] == 0 and i["source"] == {"manual": True} for i in output)
+    assert all(i["target"] is None for i in draft["indicators"])
+    domain = next(i for i in result if i["source"]["measure"] == "domain_participations")
+    d, year = domain["source"]["params"]["domain"], domain["baseline"]["year"]
+    value = sql("""SELECT sum(w.weight) AS v FROM participations p JOIN projects pr USING (project_id)
+                   JOIN organisations o USING (org_id)
+                   JOIN project_domains w ON w.project_id = p.project_id AND w.taxonomy = 'h2020-part' AND w.code = ?
+                   WHERE o.nuts2 = ? AND pr.start_year = ?""", d, REGION, year)["v"].iloc[0]
+    assert close(domain["baseline"]["value"], value)
+    assert {"year": year, "value": domain["baseline"]["value"]} in domain["history"]
+    totals = sql("SELECT start_year AS y, count(*) AS n FROM participations JOIN projects USING (project_id) "
+                 "WHERE start_year IS NOT NULL GROUP BY 1").set_index("y")["n"]
+    assert year == max(totals.index[totals >= totals.max() / 2])  # the last full programme year
+    gerd = next(i for i in result if i["source"]["measure"] == "gerd_pct_gdp")
+    row = sql("SELECT year, value FROM indicators_nuts2021 WHERE region = ? AND indicator = 'tgs00042.sectperf=TOTAL' "
+              "AND unit = 'PC_GDP' AND value IS NOT NULL ORDER BY year DESC LIMIT 1", REGION)
+    assert gerd["baseline"] == {"year": int(row["year"].iloc[0]), "value": pytest.approx(float(row["value"].iloc[0]))}
+
+
+def test_landscape_per_priority(draft: dict[str, Any]) -> None:
+    from rok.cooperation.landscape import H2020_TO_HORIZON
+
+    assert len(draft["landscape"]) == len(draft["priorities"])
+    for land, p in zip(draft["landscape"], draft["priorities"], strict=True):
+        assert land["priority"] == p["title"]
+        assert [h["part"] for h in land["horizon_parts"]] == list(H2020_TO_HORIZON[p["domains"][0]][0])
+        assert land["projects"] >= max(h["projects"] for h in land["horizon_parts"]) > 0
+
+
+def test_consortium_plan(joint: dict[str, Any], sql: Any) -> None:
+    assert joint["kind"] == "joint_action_plan" and joint["scope"]["regions"] == CONSORTIUM
+    x = activity(sql)
+    rca = x.div(x.sum(axis=1), axis=0) / (x.sum(axis=0) / x.to_numpy().sum())
+    for p in joint["priorities"]:
+        d = p["domains"][0]
+        for r in CONSORTIUM:
+            assert close(p["evidence"][f"{r}_rca"], rca.at[r, d])
+        spec = [r for r in CONSORTIUM if rca.at[r, d] >= 1]
+        assert spec and ((len(spec) < 3) == ("complementary" in p["title"]))
+    assert any(i["source"].get("measure") == "joint_projects" for i in joint["indicators"])
+    assert all(i["text"].split(":")[0] in CONSORTIUM for i in joint["swot"])
+
+
+def test_breadth_first_tree_keeps_network_distances(mirror_db: Path, profiles: Any) -> None:
+    from rok.cooperation.agenda_actions import bfs_edges
+    from rok.cooperation.complementarity import complementarity_matrix
+    from rok.cooperation.indicators import WarehouseData
+    from rok.cooperation.partners import PartnerIndex, organisation_activity
+    from rok.measures import open_engine
+    from rok.measures.networks import org_edges, org_nodes
+
+    data = WarehouseData(mirror_db)
+    with open_engine("duckdb", mirror_db) as engine:
+        act = organisation_activity(engine, profiles.selection)
+        nodes = org_nodes(engine, profiles.selection)
+        full = org_edges(engine, profiles.selection)
+    comp = complementarity_matrix(profiles.rca, profiles.specialised, profiles.density)
+    for region in ("ES61", "MT00"):
+        tree = bfs_edges(data.participations, [region])
+        a = PartnerIndex.build(act, nodes, full, comp)._distances(None, region)
+        b = PartnerIndex.build(act, nodes, tree, comp)._distances(None, region)
+        assert (a == b).all() and (a == 2).sum() > 0
+
+
+# -- bad input ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs, message", [
+    ({"region": "XX99"}, "unknown region"),
+    ({"consortium": ["ITC4", "itc4"]}, "duplicate region ITC4"),
+    ({"consortium": ["ITC4", "ZZ11"]}, "unknown region"),
+    ({"consortium": ["ITC4"]}, "at least two regions"),
+    ({}, "exactly one of"),
+    ({"region": "ITC4", "consortium": ["ITC4", "PL91"]}, "exactly one of"),
+    ({"cluster": {"name": "c", "regions": []}}, "no regions"),
+    ({"cluster": {"name": "c", "regions": ["ITC4"], "domains": ["NOPE"]}}, "unknown domain"),
+])
+def test_bad_input(mirror_db: Path, profiles: Any, kwargs: dict[str, Any], message: str) -> None:
+    from rok.cooperation.agenda import draft_agenda
+
+    with pytest.raises(InputError, match=message) as info:
+        draft_agenda(mirror_db, profiles=profiles, **kwargs)
+    assert "\n" not in str(info.value)
+
+
+def test_cli_errors_are_one_line(mirror_db: Path) -> None:
+    from typer.testing import CliRunner
+
+    from rok.cli.main import app
+
+    runner = CliRunner()
+    for args in (["--consortium", "ITC4,ITC4"], ["--region", "XX99"], ["--region", "ITC4", "--out", "plan.txt"],
+                 []):
+        result = runner.invoke(app, ["agenda", "draft", *args, "--db", str(mirror_db)])
+        assert result.exit_code == 1, result.output
+        assert result.output.count("\n") == 1 and "error:" in result.output
+
+
+def test_cli_writes_a_plan(mirror_db: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from rok.cli.main import app
+
+    out = tmp_path / "plan.md"
+    result = CliRunner().invoke(app, ["agenda", "draft", "--consortium", "ITC4,PL91", "--out", str(out),
+                                      "--db", str(mirror_db)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Joint action plan: ITC4") and "## SWOT" in text and "## Indicators" in text
+
+
+def test_the_draft_is_stored_in_a_workspace(draft: dict[str, Any], mirror_db: Path, tmp_path: Path) -> None:
+    from rok.workspace.db import open_workspace
+    from rok.workspace.plans import create_plan_from_draft, plan_document
+
+    with open_workspace(tmp_path / "ws.sqlite") as ws, ws.session() as session:
+        plan = create_plan_from_draft(session, draft, warehouse=mirror_db)
+        doc = plan_document(session, plan.id)
+    assert doc["title"] == draft["title"]
+    assert [a["title"] for a in doc["actions"]] == [a["title"] for a in draft["actions"]]
+    assert len(doc["swot"]) == len(draft["swot"])
