@@ -363,6 +363,7 @@ from rok.cli import agenda as _agenda  # noqa: E402
 from rok.cli import analysis as _analysis  # noqa: E402  (the commands need `friendly` above)
 from rok.cli import cooperation as _cooperation  # noqa: E402
 from rok.cli import networks as _networks  # noqa: E402
+from rok.cli import web as _web  # noqa: E402
 from rok.cli import workspace as _workspace  # noqa: E402
 
 _analysis.register(app, friendly)
@@ -372,6 +373,7 @@ _cooperation.register(app, friendly)
 _cooperation.register_search(app, friendly)
 _workspace.register(app, friendly)
 _agenda.register(app, friendly)
+_web.register(app, friendly)
 
 
 def main() -> None:

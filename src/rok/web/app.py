@@ -1,0 +1,177 @@
+"""The web application: ``create_app`` wires the data state, the workspace, sessions, security
+headers, error responses (application/problem+json, 4xx for bad input) and the routes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from rok.errors import InputError, RokError
+from rok.web.auth import COOKIE, RateLimit, Sessions, Viewer, create_scope_table, load_viewer, new_password
+from rok.web.state import DataState
+
+__all__ = ["create_app", "ensure_admin", "problem", "MAX_BODY"]
+
+HERE = Path(__file__).parent
+MAX_BODY = 1_000_000
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+log = logging.getLogger("rok.web")
+
+
+def problem(status: int, title: str, detail: str = "", **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+class Guard(BaseHTTPMiddleware):
+    """Security headers on every response; bodies above MAX_BODY refused before they are read."""
+
+    async def dispatch(self, request: Request, call_next: Any) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            response: Response = problem(413, "Payload too large", f"bodies are limited to {MAX_BODY} bytes")
+        else:
+            response = await call_next(request)
+        h = response.headers
+        h["Content-Security-Policy"] = CSP
+        h["X-Content-Type-Options"] = "nosniff"
+        h["X-Frame-Options"] = "DENY"
+        h["Referrer-Policy"] = "same-origin"
+        h.setdefault("Cache-Control", "no-cache")
+        return response
+
+
+def _status_of(exc: Exception) -> int:
+    from rok.workspace.errors import ConflictError, FrozenError, NotFoundError
+
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, ConflictError | FrozenError):
+        return 409
+    if isinstance(exc, PermissionError):
+        return 403
+    return 400
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def ensure_admin(workspace: Any) -> str | None:
+    """Create the first admin when the workspace has no account; return its one-time password."""
+    from rok.workspace.accounts import add_user, list_users
+
+    with workspace.session("rok serve") as s:
+        if list_users(s):
+            return None
+        password = new_password()
+        add_user(s, "Administrator", "admin@localhost.localdomain", "admin", password)
+        return password
+
+
+def create_app(db: str | Path, workspace: str | Path | None = None, *, secret: str | None = None,
+               secure_cookies: bool = False, warm: bool = True, settle: float = 2.0) -> FastAPI:
+    """The rok web application on warehouse ``db`` and the workspace ``workspace`` (URL or file)."""
+    from rok.workspace.db import Workspace, workspace_url
+
+    data = DataState(db, settle=settle)
+    ws = Workspace(workspace_url(workspace))
+    create_scope_table(ws.engine)
+    app = FastAPI(title="rok: Regions of Knowledge", version="1",
+                  description="Research profiles, networks and cooperation of Europe's regions (REST API, JSON and CSV).",
+                  docs_url="/api/v1/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
+    app.state.data = data
+    app.state.workspace = ws
+    app.state.sessions = Sessions(secret or os.environ.get("ROK_SECRET") or secrets.token_urlsafe(32))
+    app.state.secure_cookies = secure_cookies
+    app.state.login_limit = RateLimit(limit=5, window=300)
+    app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.state.admin_password = ensure_admin(ws)
+    app.add_middleware(Guard)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.middleware("http")
+    async def viewer(request: Request, call_next: Any) -> Response:
+        request.state.viewer = current_viewer(request)
+        return await call_next(request)
+
+    @app.exception_handler(RokError)
+    async def rok_error(request: Request, exc: RokError) -> Response:
+        status = _status_of(exc)
+        return error_response(request, status, "Bad request" if status == 400 else exc.__class__.__name__, str(exc))
+
+    @app.exception_handler(PermissionError)
+    async def forbidden(request: Request, exc: PermissionError) -> Response:
+        return error_response(request, 403, "Forbidden", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        detail = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())
+        return error_response(request, 422, "Invalid input", detail[:1000])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return error_response(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    from rok.web import api, pages, pages_work
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.include_router(pages_work.router)
+    if warm:
+        threading.Thread(target=data.current.warm, daemon=True).start()
+    return app
+
+
+def current_viewer(request: Request) -> Viewer:
+    app = request.app
+    data = app.state.sessions.load(request.cookies.get(COOKIE))
+    if not data:
+        return Viewer()
+    if data.get("uid") is None:
+        return Viewer(csrf=data["csrf"])
+    with app.state.workspace.session() as s:
+        v = load_viewer(s, int(data["uid"]), data["csrf"])
+    return v or Viewer()
+
+
+def error_response(request: Request, status: int, title: str, detail: str = "",
+                   headers: dict[str, str] | None = None) -> Response:
+    if _wants_html(request):
+        templates = request.app.state.templates
+        response = templates.TemplateResponse(request, "error.html", {"status": status, "title": title,
+                                                                      "detail": detail, "viewer": getattr(
+                                                                          request.state, "viewer", Viewer())},
+                                              status_code=status)
+    else:
+        response = problem(status, title, detail)
+    for k, v in (headers or {}).items():
+        response.headers[k] = v
+    return response
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise PermissionError(message)
+
+
+def check_csrf(request: Request, token: str | None) -> None:
+    viewer: Viewer = request.state.viewer
+    if not viewer.csrf or not token or not secrets.compare_digest(viewer.csrf, token):
+        raise PermissionError("the form has no valid CSRF token; reload the page and try again")
+
+
+_ = (HTMLResponse, InputError)
