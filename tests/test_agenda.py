@@ -418,3 +418,39 @@ def test_the_draft_is_stored_in_a_workspace(draft: dict[str, Any], mirror_db: Pa
     assert doc["title"] == draft["title"]
     assert [a["title"] for a in doc["actions"]] == [a["title"] for a in draft["actions"]]
     assert len(doc["swot"]) == len(draft["swot"])
+
+
+def test_cli_cluster_from_the_workspace(mirror_db: Path, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from rok.cli.main import app
+    from rok.workspace.clusters import add_cluster
+    from rok.workspace.db import open_workspace
+
+    ws_path = tmp_path / "ws.sqlite"
+    with open_workspace(ws_path) as ws, ws.session() as session:
+        add_cluster(session, mirror_db, name="Lombardy transport", regions=["ITC4"], domains=["SC4", "LEIT"])
+    out = tmp_path / "plan.json"
+    runner = CliRunner()
+    result = runner.invoke(app, ["agenda", "draft", "--cluster", "Lombardy transport", "--workspace", str(ws_path),
+                                 "--db", str(mirror_db), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["scope"] == {"type": "cluster", "regions": ["ITC4"], "clusters": ["Lombardy transport"],
+                            "names": {"ITC4": doc["scope"]["names"]["ITC4"]}}
+    assert doc["title"] == "Joint action plan: Lombardy transport"
+    assert doc["priorities"] and {d for p in doc["priorities"] for d in p["domains"]} <= {"SC4", "LEIT"}
+    missing = runner.invoke(app, ["agenda", "draft", "--cluster", "Nowhere", "--workspace", str(ws_path),
+                                  "--db", str(mirror_db)])
+    assert missing.exit_code == 1 and "unknown cluster" in missing.output and missing.output.count("\n") == 1
+
+
+def test_cluster_of_several_regions_keeps_to_its_domains(mirror_db: Path, profiles: Any, horizon: Any) -> None:
+    from rok.cooperation.agenda import draft_agenda
+
+    doc = draft_agenda(mirror_db, cluster={"name": "Alpine health", "regions": ["AT33", "ITH1", "AT33"],
+                                           "domains": ["SC1", "ERC"]}, profiles=profiles, horizon=horizon)
+    assert doc["scope"]["regions"] == ["AT33", "ITH1"]
+    assert doc["priorities"] and {d for p in doc["priorities"] for d in p["domains"]} <= {"SC1", "ERC"}

@@ -13,6 +13,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         cold = []
         _CPU.clear()
         for region in regions:
-            _, t = _timed(lambda r=region: draft_agenda(db, region=r))
+            _, t = _timed(partial(draft_agenda, db, region=region))
             cold.append(t[0])
         rows.append((f"one region from scratch, median of {len(regions)} ({', '.join(regions)})",
                      f"{statistics.median(cold):.2f} s"))
@@ -79,13 +80,13 @@ def main(argv: list[str] | None = None) -> None:
             rows.append((f"  of which: Horizon Europe projects ({horizon.source})", f"{t[0]:.2f} s"))
             warm = []
             for region in regions:
-                _, t = _timed(lambda r=region: draft_agenda(engine, region=r, profiles=profiles, horizon=horizon))
+                _, t = _timed(partial(draft_agenda, engine, region=region, profiles=profiles, horizon=horizon))
                 warm.append(t[0])
             rows.append(("one region, profiles and Horizon data shared, median", f"{statistics.median(warm):.2f} s"))
             doc, t = _timed(lambda: draft_agenda(engine, consortium=regions[:3], profiles=profiles, horizon=horizon))
             rows.append((f"consortium of {min(3, len(regions))} regions, shared", f"{t[0]:.2f} s"))
         for suffix in (".md", ".html", ".docx", ".pdf"):
-            _, t = _timed(lambda s=suffix: export_plan(doc, Path(tmp) / f"plan{s}"), repeat=3)
+            _, t = _timed(partial(export_plan, doc, Path(tmp) / f"plan{suffix}"), repeat=3)
             size = (Path(tmp) / f"plan{suffix}").stat().st_size
             rows.append((f"export {suffix} ({size / 1024:.0f} KiB), median of 3", f"{statistics.median(t):.3f} s"))
     import os

@@ -24,6 +24,8 @@ Priorities
 ----------
 - region: the specialisations with critical mass (the SWOT strengths, at most three); on a
   knowledge taxonomy also the related domain of highest density;
+- a cluster of one region: as a region, within the cluster's domains when it names some (the
+  cluster's domains themselves when none of them has a starred specialisation);
 - cluster and consortium: complementary domains within the group (some members specialised,
   ``RCA >= 1``, others not: ranked by the givers' largest RCA, then the receivers' count)
   and shared strengths (every member specialised), restricted to the cluster's domains
@@ -124,16 +126,26 @@ def _priorities(profiles: Any, scope: dict[str, Any], cells: dict[str, pd.DataFr
             ev[f"{prefix}activity"] = round(float(p.activity.at[r, domain]), 6)
         return {**ev, **extra, "load_id": load_id}
 
-    if scope["type"] == "region":
+    if len(regions) == 1:
         r = regions[0]
-        for row in cells[r].head(3).itertuples(index=False):
+        chosen = cells[r] if not scope["domains"] else cells[r][cells[r]["domain"].isin(scope["domains"])]
+        if chosen.empty and scope["domains"]:  # a one-region cluster in domains without a starred specialisation
+            for d in scope["domains"][:3]:
+                out.append({"title": f"{p.domain_name(d)}", "domains": [d],
+                            "rationale": f"a domain of the cluster; {r} has RCA {p.rca.at[r, d]:.2f} in {d} and no "
+                                         f"cluster star there: building critical mass is the task",
+                            "evidence": evidence(d)})
+            return out
+        for row in chosen.head(3).itertuples(index=False):
+            mass = ("with critical mass" if row.size_star or row.focus_star
+                    else "strongly specialised but small, critical mass still to build")
             out.append({"title": f"{p.domain_name(row.domain)}", "domains": [row.domain],
-                        "rationale": f"{r} is specialised in {row.domain} (RCA {row.lq:.2f}) with critical mass: "
+                        "rationale": f"{r} is specialised in {row.domain} (RCA {row.lq:.2f}), {mass}: "
                                      f"{row.stars} cluster star(s) ({row.which}), {row.size_share:.1%} of Europe's "
                                      f"activity in the domain",
                         "evidence": evidence(row.domain, stars=int(row.stars), share_of_europe=round(row.size_share, 6),
                                              share_of_region=round(row.focus_share, 6))})
-        if knowledge and r in p.density.index:
+        if knowledge and not scope["domains"] and r in p.density.index:
             free = p.density.loc[r][p.specialised.loc[r].reindex(p.density.columns).fillna(0) == 0]
             if len(free):
                 d = str(free.idxmax())
@@ -287,7 +299,7 @@ def _draft(engine: Engine, region: str | None, cluster: Any, consortium: Sequenc
     start = add_months(today.replace(day=1), 1)
     searched = [d for pr in priorities for d in pr["domains"]] + ["RI", "MSCA"]
     planner = ActionPlanner.build(engine, p, data, regions, start=start, k=k, domains=searched)
-    actions = planner.actions(priorities)
+    actions = planner.actions(priorities, knowledge=knowledge)
     indicators = _indicators(data, scope, priorities, actions, sel.taxonomy, today)
     names = ", ".join(f"{r} {p.region_name(r)}" for r in regions)
     kind = "research_agenda" if scope["type"] == "region" else "joint_action_plan"

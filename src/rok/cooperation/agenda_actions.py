@@ -124,17 +124,27 @@ class ActionPlanner:
         names = {str(o): str(n) for o, n in zip(nodes["org_id"], nodes["name"], strict=True)}
         return cls(profiles, index, activity, names, list(regions), start, k)
 
-    def leading(self, region: str, domains: Sequence[str]) -> str | None:
-        """The region's most active organisation in ``domains`` (all domains when empty), as
-        ``name (org id, region)``; None when the region has no organisation there."""
+    def leading_org(self, region: str, domains: Sequence[str]) -> str | None:
+        """Id of the region's most active organisation in ``domains`` (all domains when empty)."""
         rows = self.org_activity[self.org_activity["region"] == region]
         if domains:
             rows = rows[rows["domain"].isin(domains)]
         if rows.empty:
             return None
         totals = rows.groupby("org_id")["value"].sum().sort_values(ascending=False, kind="stable")
-        org = str(totals.index[0])
-        return f"{self.names.get(org) or org} ({org}, {region})"
+        return str(totals.index[0])
+
+    def leading(self, region: str, domains: Sequence[str]) -> str | None:
+        """:meth:`leading_org` as ``name (org id, region)``; None when the region has none."""
+        org = self.leading_org(region, domains)
+        return None if org is None else f"{self.names.get(org) or org} ({org}, {region})"
+
+    def _member(self, region: str, domains: Sequence[str], reasons: str, score: float | None = None
+                ) -> dict[str, Any]:
+        """A partner region, named by its most active organisation in ``domains``."""
+        org = self.leading_org(region, domains) or self.leading_org(region, [])
+        return {"org_id": org, "name": self.names.get(org) if org else None, "type": None, "region": region,
+                "country": region[:2], "score": score, "reasons": reasons}
 
     def _partners(self, region: str, domain: str, types: list[str] | None = None) -> list[dict[str, Any]]:
         try:
@@ -160,15 +170,16 @@ class ActionPlanner:
         rca = self.profiles.rca
         return max(self.regions, key=lambda r: (float(rca.at[r, domain]), r)) if domain in rca.columns else self.regions[0]
 
-    def actions(self, priorities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def actions(self, priorities: list[dict[str, Any]], *, knowledge: bool = True) -> list[dict[str, Any]]:
+        """The actions of the plan; ``knowledge``: whether the taxonomy supports relatedness-based
+        advice (else the mentoring pairs' density-ranked domains are not offered)."""
         p = self.profiles
         out = []
         for pr in priorities:
             d = pr["domains"][0]
             lead = self._lead_region(d)
-            partners = [{"org_id": None, "name": self.leading(r, [d]), "type": None, "region": r, "country": r[:2],
-                         "score": None, "reasons": f"member of the group; most active in {d} in {r}"}
-                        for r in self.regions if r != lead and self.leading(r, [d])]
+            partners = [self._member(r, [d], f"member of the group; the most active organisation in {d} in {r}")
+                        for r in self.regions if r != lead]
             partners += self._partners(lead, d)
             out.append(self._action(
                 f"Joint research projects in {p.domain_name(d)}",
@@ -179,7 +190,7 @@ class ActionPlanner:
                 [("Partners confirmed", 3), ("Proposal submitted to a call", 9), ("Project started", 15),
                  ("Results reported", 36)], "joint proposals submitted"))
         first = priorities[0]["title"] if priorities else None
-        out += self._mentoring(first)
+        out += self._mentoring(first, knowledge)
         all_domains = [d for pr in priorities for d in pr["domains"]]
         lead = self.regions[0]
         out.append(self._action(
@@ -201,7 +212,7 @@ class ActionPlanner:
             "researchers exchanged"))
         return out
 
-    def _mentoring(self, priority: str | None) -> list[dict[str, Any]]:
+    def _mentoring(self, priority: str | None, knowledge: bool) -> list[dict[str, Any]]:
         from rok.cooperation.mentoring import mentoring_programme, select_regions
 
         p = self.profiles
@@ -218,13 +229,15 @@ class ActionPlanner:
             if pairs.empty:
                 continue
             row = pairs.iloc[0]
-            partner = {"org_id": None, "name": self.leading(row.mentor, []), "type": None, "region": row.mentor,
-                       "country": row.mentor[:2], "score": round(float(row.score), 4),
-                       "reasons": f"mentor region {row.mentor} {row.mentor_name}; {row.mentor_strengths}"}
+            work = (f"Domains to work on: {row.domains_to_work_on}." if knowledge else
+                    "Domains to work on are for the pair to choose: the taxonomy classifies instruments, so the "
+                    "relatedness-ranked domains of the assignment are not offered as advice.")
+            partner = self._member(row.mentor, [], f"mentor region {row.mentor} {row.mentor_name} (its most active "
+                                   f"organisation); pair score {row.score:.3f}", round(float(row.score), 4))
             out.append(self._action(
                 f"Mentoring of {r} by {row.mentor} {row.mentor_name}",
-                f"{r} is a {table['group'][r]} performer (index {table['index'][r]:.1f}); the optimal mentoring "
-                f"assignment pairs it with {row.mentor}. Domains to work on: {row.domains_to_work_on}.",
+                f"{r} is {'an' if table['group'][r] == 'emerging' else 'a'} {table['group'][r]} performer (index {table['index'][r]:.1f}); the optimal mentoring "
+                f"assignment pairs it with {row.mentor}. {work}",
                 priority, self.leading(r, []), [partner], funding_suggestions([], cross_border=True)
                 + ["Horizon Europe HORIZON.4.1 Widening participation, where eligible (suggested)"], 24,
                 [("Mentoring agreement", 2), ("Peer review of the regional strategy", 8), ("Learning report", 24)],

@@ -98,6 +98,10 @@ class WarehouseData:
             if own:
                 con.close()
         self.participations["year"] = self.participations["year"].astype("int64")
+        self._index: dict[int, dict[Any, np.ndarray]] = {}
+        self._years: list[int] | None = None
+        self._wide: dict[tuple[str, str], pd.DataFrame] = {}
+        self._weights: dict[tuple[str, str], pd.Series] = {}
 
     @staticmethod
     def _indicators(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -119,39 +123,48 @@ class WarehouseData:
                                  column="region", value=code)
         return list(dict.fromkeys(regions))
 
-    def in_regions(self, regions: list[str]) -> pd.Series:
-        """Boolean mask of the participations placed in any of ``regions``."""
-        frame = self.participations
-        mask = pd.Series(False, index=frame.index)
+    def rows(self, regions: list[str]) -> pd.DataFrame:
+        """The participations placed in any of ``regions``, with a ``region`` column (the code of
+        ``regions`` they lie in; a participation in two overlapping codes counts once, for the
+        first)."""
+        parts = []
         for code in regions:
             level = len(code) - 2
-            mask |= frame[f"nuts{level}"] == code
-        return mask
-
-    def region_of(self, regions: list[str]) -> pd.Series:
-        """For each participation, the code of ``regions`` it lies in (NaN when none)."""
-        frame = self.participations
-        out = pd.Series(np.nan, index=frame.index, dtype=object)
-        for code in regions:
-            level = len(code) - 2
-            out = out.where(frame[f"nuts{level}"] != code, code)
-        return out
+            if level not in self._index:  # one groupby per NUTS level, then every lookup is cheap
+                self._index[level] = self.participations.groupby(f"nuts{level}").indices
+            idx = self._index[level].get(code)
+            if idx is not None:
+                parts.append(self.participations.iloc[idx].assign(region=code))
+        if not parts:
+            return self.participations.iloc[:0].assign(region=pd.Series(dtype=object))
+        out = pd.concat(parts)
+        return out[~out.index.duplicated(keep="first")]
 
     def years(self) -> list[int]:
         """The full start years: those whose participations number at least ``min_year_share``
         of the peak year's (a programme's first and last start years hold few projects)."""
-        totals = self.participations.groupby("year").size()
-        if totals.empty:
-            return []
-        return sorted(int(y) for y in totals.index[totals >= totals.max() * self.min_year_share])
+        if self._years is None:
+            totals = self.participations.groupby("year").size()
+            self._years = [] if totals.empty else sorted(
+                int(y) for y in totals.index[totals >= totals.max() * self.min_year_share])
+        return self._years
 
     def indicator(self, which: tuple[str, str], regions: list[str]) -> pd.DataFrame:
         """Years x regions of one Eurostat indicator (NaN where missing)."""
-        ind = self.indicators
-        rows = ind[(ind.indicator == which[0]) & (ind.unit == which[1]) & ind.region.isin(regions)]
-        return rows.pivot_table(index="year", columns="region", values="value", aggfunc="first").reindex(
-            columns=regions
-        )
+        if which not in self._wide:  # one pivot per indicator, then every lookup is cheap
+            ind = self.indicators
+            rows = ind[(ind.indicator == which[0]) & (ind.unit == which[1])]
+            self._wide[which] = rows.pivot_table(index="year", columns="region", values="value", aggfunc="first")
+        return self._wide[which].reindex(columns=regions)
+
+    def domain_weights(self, taxonomy: str, code: str) -> pd.Series:
+        """Project -> weight in one domain (empty when the domain is unknown)."""
+        key = (taxonomy, code)
+        if key not in self._weights:
+            pdr = self.project_domains
+            rows = pdr[(pdr.taxonomy == taxonomy) & (pdr.code == code)]
+            self._weights[key] = rows.groupby("project_id")["weight"].sum()
+        return self._weights[key]
 
 
 @dataclass(frozen=True)
@@ -172,8 +185,7 @@ class Measure:
         return (self.compute.__doc__ or "").strip()
 
 
-def _units(data: WarehouseData, mask: pd.Series, counting: str) -> pd.Series:
-    frame = data.participations[mask]
+def _units(frame: pd.DataFrame, counting: str) -> pd.Series:
     if counting == "fractional":
         return 1.0 / frame["n"].astype(float)
     if counting == "full":
@@ -198,8 +210,8 @@ def fp_participations_per_inhabitant(
     """
     if per not in (1_000, 1_000_000):
         raise InputError("per must be 1000 or 1000000", column="per", value=per)
-    mask = data.in_regions(regions)
-    counts = _units(data, mask, counting).groupby(data.participations.loc[mask, "year"]).sum()
+    frame = data.rows(regions)
+    counts = _units(frame, counting).groupby(frame["year"]).sum()
     pop = _population(data, regions)
     pop = pop[pop.index.isin(data.years())]
     return (counts.reindex(pop.index, fill_value=0.0) / pop * per).astype(float)
@@ -211,8 +223,7 @@ def ec_funding_per_inhabitant(data: WarehouseData, regions: list[str]) -> pd.Ser
     ``value[t] = sum_{p: r(p) in R, year(j(p)) = t} ec(p) / sum_{r in R} pop[r, t]``, a missing
     contribution counting 0; years without population are left out.
     """
-    mask = data.in_regions(regions)
-    frame = data.participations[mask]
+    frame = data.rows(regions)
     money = frame["ec"].fillna(0.0).groupby(frame["year"]).sum()
     pop = _population(data, regions)
     pop = pop[pop.index.isin(data.years())]
@@ -228,9 +239,7 @@ def joint_projects(data: WarehouseData, regions: list[str]) -> pd.Series:
     """
     if len(regions) < 2:
         raise InputError("joint projects need at least two regions", column="regions", value=regions)
-    frame = data.participations
-    where = data.region_of(regions)
-    inside = frame.assign(region=where)[where.notna()]
+    inside = data.rows(regions)
     spread = inside.groupby(["year", "project_id"])["region"].nunique()
     joint = (spread >= 2).groupby(level="year").sum()
     return joint.reindex(data.years(), fill_value=0).astype(float)
@@ -248,8 +257,7 @@ def firm_local_research_share(data: WarehouseData, regions: list[str], *, scope:
     """
     if scope not in ("region", "consortium"):
         raise InputError("scope must be region or consortium", column="scope", value=scope)
-    frame = data.participations.assign(region=data.region_of(regions))
-    inside = frame[frame.region.notna()]
+    inside = data.rows(regions)
     research = inside[inside.activity_type.isin(RESEARCH_ACTORS)]
     firms = inside[inside.activity_type == FIRM]
     if scope == "region":
@@ -294,14 +302,13 @@ def domain_participations(
     :func:`fp_participations_per_inhabitant`. Years from the first to the last start year in
     the warehouse; a year without any is 0.
     """
-    pd_rows = data.project_domains
-    weights = pd_rows[(pd_rows.taxonomy == taxonomy) & (pd_rows.code == domain)]
+    weights = data.domain_weights(taxonomy, domain)
     if weights.empty:
         raise InputError(f"unknown domain in taxonomy {taxonomy}", column="domain", value=domain)
-    mask = data.in_regions(regions)
-    frame = data.participations[mask].assign(u=_units(data, mask, counting))
-    frame = frame.merge(weights[["project_id", "weight"]], on="project_id")
-    value = (frame.u * frame.weight).groupby(frame.year).sum()
+    frame = data.rows(regions)
+    frame = frame.assign(u=_units(frame, counting))
+    weight = frame["project_id"].map(weights)
+    value = (frame.u * weight).dropna().groupby(frame.year).sum()
     return value.reindex(data.years(), fill_value=0.0).astype(float)
 
 
