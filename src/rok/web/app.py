@@ -126,6 +126,11 @@ def create_app(db: str | Path, workspace: str | Path | None = None, *, secret: s
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return error_response(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:  # a fault of rok, never of the input
+        log.exception("unexpected error on %s", request.url.path)
+        return error_response(request, 500, "Internal error", "an unexpected error; it has been logged")
+
     from rok.web import api, pages, pages_work
 
     app.include_router(api.router)

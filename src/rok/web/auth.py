@@ -2,9 +2,9 @@
 change what.
 
 Roles (the workspace's accounts): ``admin`` and ``programme_manager`` change everything;
-``editor`` changes only the regions, clusters and plans assigned to them (their scope, kept in
-the ``web_editor_scopes`` table beside the workspace tables); ``viewer`` reads, drafts
-included; anonymous visitors read public pages only (never a draft).
+``editor`` changes (and sees the drafts of) only the regions, clusters and plans assigned to
+them (their scope, kept in the ``web_editor_scopes`` table beside the workspace tables);
+``viewer`` and anonymous visitors read what is public: never a draft.
 
 A session is ``{"uid", "csrf"}`` signed with itsdangerous (HMAC-SHA1 over the secret key,
 timestamped; cookies older than ``max_age`` are refused). Every form carries the session's
@@ -67,10 +67,11 @@ class Viewer:
         return self.role in ("admin", "programme_manager")
 
     def sees_drafts(self) -> bool:
-        return self.signed_in and self.role != "anonymous"
+        """Whether drafts can be shown at all (managers: all; editors: those they may edit)."""
+        return self.manager or self.role == "editor"
 
     def sees_plan(self, plan: Plan) -> bool:
-        return plan.status != "draft" or self.sees_drafts()
+        return plan.status != "draft" or self.manager or (self.role == "editor" and self.can_edit_plan(plan))
 
     def can_edit_regions(self, regions: Iterable[str]) -> bool:
         codes = set(regions)

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
-__all__ = ["Bar", "Dot", "bar_chart", "scatter_chart", "legend", "place_labels"]
+__all__ = ["Bar", "Dot", "wrap", "bar_chart", "scatter_chart", "legend", "place_labels"]
 
 _FONT_W = 6.2  # average glyph width at 11 px, for label boxes
 
@@ -34,32 +34,52 @@ class Dot:
 def legend(items: Mapping[str, str], title: str = "") -> str:
     """An HTML legend (label -> colour) that screen readers read as a list."""
     head = f'<span class="legend-title">{escape(title)}</span>' if title else ""
-    keys = "".join(f'<li><i style="background:{escape(c)}"></i>{escape(label)}</li>' for label, c in items.items())
+    keys = "".join(f'<li><svg class="sw" viewBox="0 0 12 12" aria-hidden="true"><rect width="12" height="12" '
+                   f'fill="{escape(c)}" stroke="#555" stroke-width="0.5"/></svg>{escape(label)}</li>'
+                   for label, c in items.items())
     return f'<div class="legend">{head}<ul>{keys}</ul></div>'
 
 
+def wrap(text: str, chars: int) -> list[str]:
+    """``text`` in lines of at most ``chars`` characters, broken at spaces."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > chars:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return [*lines, line] if line else lines or [""]
+
+
 def bar_chart(bars: Sequence[Bar], *, title: str, value_format: str = "{:.2f}", reference: float | None = None,
-              reference_label: str = "", width: int = 620) -> str:
-    """Horizontal bars; labels on their own line above each bar, so long names stay whole."""
+              reference_label: str = "", width: int = 480) -> str:
+    """Horizontal bars; each label on its own line(s) above its bar, wrapped, so names stay whole."""
     if not bars:
         return '<p class="note">No data.</p>'
     top = max([b.value for b in bars] + [reference or 0.0]) or 1.0
-    left, right, row = 8, 70, 38
+    left, right, line_h = 8, 60, 17
     plot = width - left - right
-    height = len(bars) * row + (22 if reference is not None else 6)
+    chars = int((width - left) / 7.4)
+    labels = [wrap(b.label, chars) for b in bars]
+    height = sum(len(ls) * line_h + 24 for ls in labels) + (22 if reference is not None else 6)
     out = [f'<svg viewBox="0 0 {width} {height}" class="chart" role="img" aria-label="{escape(title)}">'
            f"<title>{escape(title)}</title>"]
-    for i, b in enumerate(bars):
-        y = 4 + i * row
+    y = 4
+    for b, lines in zip(bars, labels, strict=True):
         length = max(b.value, 0.0) / top * plot
-        out.append(f'<text x="{left}" y="{y + 11}" class="lbl">{escape(b.label)}</text>'
-                   f'<rect x="{left}" y="{y + 15}" width="{length:.1f}" height="14" fill="{b.colour}">'
+        for i, text in enumerate(lines):
+            out.append(f'<text x="{left}" y="{y + 13 + i * line_h}" class="blbl">{escape(text)}</text>')
+        y += len(lines) * line_h
+        out.append(f'<rect x="{left}" y="{y + 2}" width="{length:.1f}" height="14" fill="{b.colour}">'
                    f"<title>{escape(b.label)}: {value_format.format(b.value)}{escape(b.note)}</title></rect>"
-                   f'<text x="{left + length + 4:.1f}" y="{y + 26}" class="val">{value_format.format(b.value)}</text>')
+                   f'<text x="{left + length + 4:.1f}" y="{y + 14}" class="bval">{value_format.format(b.value)}</text>')
+        y += 24
     if reference is not None:
         x = left + reference / top * plot
         out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="0" y2="{height - 16}" stroke="#333" stroke-dasharray="4 3"/>'
-                   f'<text x="{x:.1f}" y="{height - 4}" class="val" text-anchor="middle">'
+                   f'<text x="{x:.1f}" y="{height - 4}" class="bval" text-anchor="{"start" if x < width * 0.6 else "end"}">'
                    f"{escape(reference_label or format(reference, 'g'))}</text>")
     out.append("</svg>")
     return "".join(out)

@@ -17,6 +17,8 @@ Col = tuple[str, str, Any]  # key, header, formatter (None | "n0" | "n2" | "pct"
 def fmt(value: Any, kind: str = "n2") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    if kind == "g3":
+        return f"{float(value):,.3g}"
     if kind == "pct":
         return f"{float(value):.0%}"
     if kind.startswith("n"):
@@ -39,7 +41,7 @@ def swatch(colour: str, label: str = "") -> str:
 def table(frame: pd.DataFrame, cols: Sequence[Col], *, caption: str = "", empty: str = "Nothing to show.") -> str:
     if frame is None or len(frame) == 0:
         return f'<p class="note">{escape(empty)}</p>'
-    head = "".join(f'<th scope="col"{" class=n" if isinstance(f, str) and f[:1] in "np" else ""}>{escape(h)}</th>'
+    head = "".join(f'<th scope="col"{" class=n" if isinstance(f, str) and f[:1] in "npg" else ""}>{escape(h)}</th>'
                    for _, h, f in cols)
     rows = []
     for row in frame.to_dict("records"):

@@ -138,28 +138,39 @@ def mentoring(request: Request) -> Response:
         {"title": "The default assignment", "html": html}])
 
 
-@router.get("/network", response_class=HTMLResponse)
-def network(request: Request) -> Response:
-    a = _data(request)
-    from rok.report.network import PALETTE
+def _network_html(a: Any) -> str:
+    import pandas as pd
 
+    from rok.report.network import PALETTE, network_svg
+    from rok.report.svg import map_paths
+
+    n = a.networks
     members = views.communities(a)
+    strength = n.region_centrality.set_index("node")["strength"].to_dict()
+    names = {c: a.profiles.region_name(c) for c in members}
+    svg = network_svg(n.positions, n.region_edges[~n.region_edges["internal"]], membership=members,
+                      strength=strength, names=names, background=map_paths(a.maps.shapes[2], width=900), top_edges=600)
+    svg = svg.replace('width="900" role="img"', 'role="img"', 1)
     sizes: dict[int, list[str]] = {}
     for r, c in members.items():
         sizes.setdefault(c, []).append(r)
-    order = sorted(sizes, key=lambda c: -len(sizes[c]))
     keys = {}
-    for i, c in enumerate(order):
-        colour = PALETTE[i] if i < len(PALETTE) - 1 else PALETTE[-1]
-        big = sorted(sizes[c], key=lambda r: -float(a.networks.region_nodes.set_index("region")["participations"]
-                                                    .get(r, 0)))[:2]
-        keys[f"community {i + 1}: {len(sizes[c])} regions, e.g. " + ", ".join(a.profiles.region_name(r) for r in big)] = colour
-    rows = [{"code": r, "name": a.profiles.region_name(r), "community": order.index(c) + 1} for r, c in members.items()]
-    import pandas as pd
+    for c in sorted(sizes):
+        big = sorted(sizes[c], key=lambda r: -strength.get(r, 0.0))[:2]
+        colour = PALETTE[c] if 0 <= c < len(PALETTE) else "#999999"
+        keys[f"community {c}: {len(sizes[c])} regions, e.g. " + ", ".join(names[r] for r in big)] = colour
+    t = pd.DataFrame([{"code": r, "name": names[r], "community": c, "strength": strength.get(r)}
+                      for r, c in members.items()]).sort_values(["community", "strength"], ascending=[True, False])
+    listing = table(t, [("name", "region", lambda r: link(f"/regions/{r['code']}", r["name"])),
+                        ("community", "community", None), ("strength", "strength of ties", "n1")])
+    return (svg + legend(keys, "Communities (Leiden) of the co-participation network")
+            + '<p class="note">Lines: the 600 strongest ties between regions (width by weight); circles: regions, '
+              "sized by the strength of their ties, coloured by community. Hover for names.</p>"
+            + f"<h2>Regions by community</h2>{listing}")
 
-    t = pd.DataFrame(rows).sort_values(["community", "name"])
-    html = table(t, [("name", "region", lambda r: link(f"/regions/{r['code']}", r["name"])),
-                     ("community", "community", None)])
-    return render(request, "Collaboration network of regions", [
-        {"html": legend(keys, "Communities (Leiden) of the co-participation network")},
-        {"title": "Regions by community", "html": html}])
+
+@router.get("/network", response_class=HTMLResponse)
+def network(request: Request) -> Response:
+    a = _data(request)
+    html = a.cached_page(("network",), lambda: _network_html(a))
+    return render(request, "Collaboration network of regions", [{"html": html}])

@@ -185,7 +185,8 @@ def plans(request: Request, region: str = "") -> Response:
         rows = list_plan_docs(s, request.state.viewer)
     if region:
         rows = [p for p in rows if region.upper() in p["regions"]]
-    note = "" if request.state.viewer.sees_drafts() else '<p class="note">Drafts are shown to signed-in accounts only.</p>'
+    note = "" if request.state.viewer.manager else ('<p class="note">Drafts are shown to programme managers and '
+                                                    "to the editors of their regions only.</p>")
     return render(request, "Plans", [{"html": _plan_table(rows) + note}])
 
 
@@ -319,6 +320,14 @@ def plan_export(request: Request, plan_id: int, name: str) -> Response:
     with request.app.state.workspace.session() as s:
         visible_plan(s, plan_id, request.state.viewer)
         doc = plan_document(s, plan_id)
+    a = request.app.state.data.get()
+    if not doc.get("evidence"):  # a plan entered by hand has no analysis snapshot
+        doc["evidence"] = {"load_id": None, "selection": "none (entered by hand, no analysis snapshot)",
+                           "generated_at": None}
+    for key in ("landscape", "swot", "priorities", "actions", "indicators", "risks"):
+        doc[key] = doc.get(key) or []  # hand-made plans leave these empty (None)
+    doc["scope"]["names"] = {r: a.profiles.region_name(r) for r in doc["scope"].get("regions", [])
+                             if r in a.profiles.regions.index}
     folder = Path(tempfile.mkdtemp(prefix="rok-export-"))
     path = export_plan(doc, folder / name)
     media = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf",

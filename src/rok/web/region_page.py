@@ -95,7 +95,7 @@ def _reasons(a: Analyses, code: str) -> str:
     bars = [Bar(f"{row['label']} ({row['year']})", float(row["score"]), "#3f7f3b" if row["score"] >= row[
         "reference_score"] else "#b03a35") for row in r.to_dict("records")]
     chart = bar_chart(bars, title="indicator scores, 0 = lowest region, 1 = highest", value_format="{:.2f}")
-    cols = [("label", "indicator", None), ("value", "value", "n2"), ("year", "year", None),
+    cols = [("label", "indicator", None), ("value", "value", "g3"), ("year", "year", None),
             ("score", "score (0-1)", "n2"), ("reference_score", "EU-27 score", "n2"),
             ("points", "points of the index", "n1")]
     return (chart + legend({"above the EU-27 score": "#3f7f3b", "below the EU-27 score": "#b03a35"})
@@ -221,6 +221,13 @@ def region_sections(a: Analyses, code: str, links: Links, *, plans_html: str = "
                        ("domains_to_work_on", "to work on", None), ("existing_ties", "ties", None),
                        ("score", "score", "n2")], empty="Not in the default mentoring programme (it pairs emerging "
                                                         "and moderate regions with leaders and strong ones).")
+    if len(m):
+        names = _names(a)
+        lines = [(code, o, "#8a5a00" if role == "mentee" else "#1a5a93") for o in m["other"]]
+        svg = region_svg(a.maps, code, {}, names, links={c: links.region(c) for c in a.profiles.activity.index},
+                         title=f"{'mentors of' if role == 'mentee' else 'mentees of'} {names.get(code, code)}",
+                         lines=lines, min_span=4.0)
+        m_html = f'<div class="grid"><div>{svg}</div><div>{m_html}</div></div>'
     sections.append({"title": "Mentoring", "id": "mentoring", "html": m_html})
     if plans_html:
         sections.append({"title": "Plans", "id": "plans", "html": plans_html})

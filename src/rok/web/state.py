@@ -39,6 +39,7 @@ class Analyses:
     path: Path  # the private snapshot
     key: str  # version key: file identity + load history
     loads: int
+    load_id: int = 0  # the latest load
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
     pages: OrderedDict[Any, Any] = field(default_factory=OrderedDict, repr=False)
@@ -188,7 +189,7 @@ class DataState:
             con.close()
         key = hashlib.sha256(f"{ident}|{history}".encode()).hexdigest()[:16]
         self._seen = ident
-        return Analyses(target, key, int(loads[0]))  # type: ignore[index]
+        return Analyses(target, key, int(loads[0]), int(loads[1]))  # type: ignore[index]
 
     def get(self) -> Analyses:
         """The current version; at most every ``check_every`` s, look for a new file. A new file

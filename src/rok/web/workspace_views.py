@@ -14,7 +14,7 @@ from rok.workspace import clusters as wc
 from rok.workspace import plans as wp
 from rok.workspace import programmes as wprog
 from rok.workspace.editing import get
-from rok.workspace.models import Cluster, Indicator, Plan
+from rok.workspace.models import Cluster, Indicator, Plan, utcnow
 from rok.workspace.tracking import plan_progress, record
 
 __all__ = ["list_cluster_docs", "cluster_doc", "create_cluster_from", "list_plan_docs", "plan_doc",
@@ -95,6 +95,10 @@ def create_plan_from(app: Any, viewer: Viewer, body: dict[str, Any]) -> dict[str
     scope = "region" if len(regions) == 1 else "consortium"
     with app.state.workspace.session(viewer.email) as s:
         plan = wp.create_plan(s, kind=kind, title=title, scope_type=scope, regions=regions, warehouse=_warehouse(app))
+        a = app.state.data.get()
+        plan.evidence = {"load_id": a.load_id, "selection": "none (drafted by hand on the web platform)",
+                         "generated_at": utcnow().isoformat(timespec="seconds")}
+        s.flush()
         for spec in body.get("indicators") or []:
             if not isinstance(spec, dict):
                 raise InputError("indicators must be objects", column="indicators", value=str(spec)[:80])
