@@ -104,9 +104,9 @@ def test_etag_and_not_modified(anon):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("url, status", [
-    ("/api/v1/regions/XX99", 400), ("/api/v1/regions/DE21%2F..%2F..", 404), ("/api/v1/regions?limit=0", 422),
+    ("/api/v1/regions/XX99", 404), ("/api/v1/regions/DE21%2F..%2F..", 404), ("/api/v1/regions?limit=0", 422),
     ("/api/v1/regions?format=xml", 422), ("/api/v1/complementarity/DE21?direction=sideways", 422),
-    ("/api/v1/partners?region=DE21&domain=NOPE", 400), ("/api/v1/partners?region=DE21&domain=SC1&type=XYZ", 422),
+    ("/api/v1/partners?region=DE21&domain=NOPE", 404), ("/api/v1/partners?region=DE21&domain=SC1&type=XYZ", 422),
     ("/api/v1/plans/999999", 404), ("/api/v1/clusters/abc", 422), ("/api/v1/nothing-here", 404),
 ])
 def test_bad_input_is_a_problem_4xx(anon, url, status):  # type: ignore[no-untyped-def]
@@ -154,7 +154,7 @@ def test_pages_show_names_not_codes(anon):  # type: ignore[no-untyped-def]
         assert words in page, words
     assert ">hrst<" not in page and ">fp funding<" not in page
     assert 'class="legend"' in page
-    assert anon.get("/regions/XX99").status_code == 400
+    assert anon.get("/regions/XX99").status_code == 404
     assert anon.get("/?indicator=nonsense").status_code == 400
 
 

@@ -32,7 +32,19 @@ from rok.web.workspace_views import (
     update_plan,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["rok"])
+_PROBLEM = {"application/problem+json": {"schema": {
+    "type": "object", "required": ["title", "status"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                   "detail": {"type": "string"}}}}}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "JSON (default) or CSV (format=csv)", "content": {"application/json": {}, "text/csv": {}}},
+    304: {"description": "Not modified (If-None-Match matched the ETag)"},
+    **{code: {"description": text, "content": _PROBLEM} for code, text in (
+        (400, "Bad input (unknown code, bad value)"), (403, "Not allowed (sign in, role, scope, CSRF token)"),
+        (404, "Not found"), (409, "Conflict (changed meanwhile, or frozen)"), (413, "Body too large"),
+        (422, "Invalid request (parameters, JSON body, content type)"))},
+}
+router = APIRouter(prefix="/api/v1", tags=["rok"], responses=RESPONSES)
 Code = Path(..., min_length=2, max_length=10, pattern=r"^[A-Za-z0-9]+$", description="NUTS 2021 code, e.g. DE21")
 Fmt = Query("json", pattern="^(json|csv)$", description="json or csv")
 Limit = Query(100, ge=1, le=1000)
@@ -160,7 +172,7 @@ def network_edges(request: Request, region: str | None = Query(None, max_length=
     a = _data(request)
     e = a.networks.region_edges
     if region:
-        code = a.profiles.check_region(region)
+        code = views.region_code(a, region)
         e = e[(e["source"] == code) | (e["target"] == code)]
     return table(request, e.sort_values("weight", ascending=False), format, limit, offset)
 
@@ -176,7 +188,7 @@ def network_communities(request: Request, format: str = Fmt, limit: int = Limit,
 @router.get("/integration/{code}", summary="Integration of research actors in the region, against its peers")
 def integration(request: Request, code: str = Code, format: str = Fmt) -> Response:
     a = _data(request)
-    c = a.profiles.check_region(code)
+    c = views.region_code(a, code)
     return table(request, views.integration(a, c, list(views.peers(a, c)["peer"])), format, 100, 0)
 
 
@@ -184,7 +196,7 @@ def integration(request: Request, code: str = Code, format: str = Fmt) -> Respon
 def complementarity(request: Request, code: str = Code, direction: Direction = "for",
                     k: int = Query(20, ge=1, le=200), format: str = Fmt) -> Response:
     a = _data(request)
-    return table(request, views.complementarity(a, a.profiles.check_region(code), direction, k), format, k, 0)
+    return table(request, views.complementarity(a, views.region_code(a, code), direction, k), format, k, 0)
 
 
 @router.get("/untapped", summary="Complementary pairs collaborating below the gravity model's expectation")
@@ -197,7 +209,7 @@ def untapped(request: Request, region: str | None = Query(None, max_length=10), 
 def mentoring(request: Request, region: str | None = Query(None, max_length=10), format: str = Fmt,
               limit: int = Limit, offset: int = Offset) -> Response:
     a = _data(request)
-    code = a.profiles.check_region(region) if region else None
+    code = views.region_code(a, region) if region else None
     return table(request, views.mentoring_of(a, code), format, limit, offset)
 
 
@@ -208,7 +220,7 @@ def partners(request: Request, region: str = Query(..., min_length=2, max_length
              prefer: Literal["new", "existing", "any"] = "new", k: int = Query(20, ge=1, le=200),
              format: str = Fmt) -> Response:
     a = _data(request)
-    code = a.profiles.check_region(region)
+    code = views.region_code(a, region)
     hits = a.partner_index.search(region=code, domain=views.check_domain(a, domain), types=type or None,
                                   prefer=prefer, k=k)
     hits.insert(4, "region_name", [a.profiles.region_name(r) for r in hits["region"]])

@@ -124,7 +124,14 @@ def create_app(db: str | Path, workspace: str | Path | None = None, *, secret: s
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        return error_response(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:  # every method of every route on this path, not only the first route's
+            from starlette.routing import Match
+
+            methods = {m for r in request.app.routes if r.matches(request.scope)[0] != Match.NONE
+                       for m in (getattr(r, "methods", None) or ())}
+            headers["Allow"] = ", ".join(sorted(methods))
+        return error_response(request, exc.status_code, str(exc.detail), headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:  # a fault of rok, never of the input

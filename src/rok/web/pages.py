@@ -50,7 +50,7 @@ def home(request: Request, indicator: str = Query("group", max_length=40)) -> Re
 @router.get("/regions/{code}", response_class=HTMLResponse)
 def region(request: Request, code: str) -> Response:
     a = _data(request)
-    code = a.profiles.check_region(code)
+    code = views.region_code(a, code)
     title, subtitle, sections = a.cached_page(("region", code), lambda: region_sections(a, code, SERVER))
     from rok.web.pages_work import plans_for_region
 
@@ -108,7 +108,7 @@ def partners(request: Request, region: str = Query("", max_length=10), domain: s
             '<div><button type="submit">Search</button></div></form>')
     sections = [{"html": form}]
     if region and domain:
-        code = a.profiles.check_region(region)
+        code = views.region_code(a, region)
         hits = a.partner_index.search(region=code, domain=views.check_domain(a, domain), types=type or None,
                                       prefer=prefer if prefer in ("new", "existing", "any") else "new", k=25)
         hits = hits.assign(region_name=[a.profiles.region_name(r) for r in hits["region"]],

@@ -140,7 +140,7 @@ def _map(a: Analyses, code: str, links: Links, peer_codes: list[str]) -> str:
 def region_sections(a: Analyses, code: str, links: Links, *, plans_html: str = "") -> tuple[str, str, list[dict[str, str]]]:
     """(title, subtitle, sections) of the region page."""
     p = a.profiles
-    code = p.check_region(code)
+    code = views.region_code(a, code)
     s = views.region_summary(a, code)
     name = s["name"]
     peers = views.peers(a, code)

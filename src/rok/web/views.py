@@ -15,7 +15,7 @@ from rok.web.state import Analyses
 
 __all__ = ["GROUP_COLOURS", "region_table", "region_summary", "performance_reasons", "peers", "partners_of",
            "integration", "complementarity", "untapped", "mentoring_of", "quadrant", "stars", "specialisation",
-           "domain_regions", "check_domain", "map_values", "communities"]
+           "domain_regions", "check_domain", "region_code", "map_values", "communities"]
 
 GROUP_COLOURS = {"leader": "#1a6b3c", "strong": "#5fa35a", "moderate": "#f2b447", "emerging": "#c8453f"}
 
@@ -48,7 +48,7 @@ def region_table(a: Analyses) -> pd.DataFrame:
 
 def region_summary(a: Analyses, code: str) -> dict[str, Any]:
     p = a.profiles
-    code = p.check_region(code)
+    code = region_code(a, code)
     row = region_table(a).set_index("code").loc[code]
     out = {"code": code, **{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}}
     if p.performance is not None and code in p.performance.table.index:
@@ -135,7 +135,7 @@ def complementarity(a: Analyses, code: str, direction: str = "for", k: int = 10)
 
 def untapped(a: Analyses, code: str | None, k: int = 10) -> pd.DataFrame:
     p = a.profiles
-    out = a.untapped(p.check_region(code) if code else None, k)
+    out = a.untapped(region_code(a, code) if code else None, k)
     out.insert(1, "name_a", [p.region_name(r) for r in out["region_a"]])
     out.insert(3, "name_b", [p.region_name(r) for r in out["region_b"]])
     out["top_domains"] = [_domain_names(a, f" {t} ").strip() for t in out["top_domains"]]
@@ -167,13 +167,23 @@ def specialisation(a: Analyses, region: str | None = None, domain: str | None = 
     p = a.profiles
     t = p.specialisation_table()
     if region:
-        t = t[t["region"] == p.check_region(region)]
+        t = t[t["region"] == region_code(a, region)]
     if domain:
         t = t[t["domain"] == check_domain(a, domain)]
     t = t.copy()
     t.insert(1, "region_name", [p.region_name(r) for r in t["region"]])
     t.insert(3, "domain_name", [p.domain_name(d) for d in t["domain"]])
     return t.sort_values("rca", ascending=False).reset_index(drop=True)
+
+
+def region_code(a: Analyses, code: str) -> str:
+    """The region's code (upper case) if the analyses know it; NotFoundError (404) otherwise."""
+    from rok.workspace.errors import NotFoundError
+
+    try:
+        return str(a.profiles.check_region(code))
+    except InputError as exc:
+        raise NotFoundError(str(exc).removeprefix(f"value {code!r}: ")) from None
 
 
 def check_domain(a: Analyses, domain: str) -> str:
@@ -183,8 +193,10 @@ def check_domain(a: Analyses, domain: str) -> str:
     for d in p.activity.columns:
         if d.lower() == domain.strip().lower():
             return str(d)
-    raise InputError(f"unknown domain; expected one of {', '.join(map(str, p.activity.columns))}", column="domain",
-                     value=domain)
+    from rok.workspace.errors import NotFoundError
+
+    raise NotFoundError(f"unknown domain; expected one of {', '.join(map(str, p.activity.columns))}", column="domain",
+                        value=domain)
 
 
 def domain_regions(a: Analyses, domain: str) -> pd.DataFrame:
