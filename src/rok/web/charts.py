@@ -139,7 +139,8 @@ def scatter_chart(dots: Sequence[Dot], *, title: str, x_label: str, y_label: str
     def sy(v: float) -> float:
         return top + (y1 - v) / (y1 - y0) * (height - top - bottom)
 
-    out = [f'<svg viewBox="0 0 {width} {height}" class="chart" role="img" aria-label="{escape(title)}">'
+    role = "group" if any(d.href for d in dots) else "img"  # links inside: not an image for assistive technology
+    out = [f'<svg viewBox="0 0 {width} {height}" class="chart" role="{role}" aria-label="{escape(title)}">'
            f"<title>{escape(title)}</title>"
            f'<rect x="{left}" y="{top}" width="{width - left - right}" height="{height - top - bottom}" '
            'fill="#fbfbfb" stroke="#8a8a8a"/>']

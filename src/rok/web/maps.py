@@ -105,7 +105,7 @@ def europe_svg(maps: MapData, fill: Mapping[str, str], names: Mapping[str, str],
                title: str, level: int = 2, highlight: Sequence[str] = ()) -> str:
     """All regions of ``level`` over Europe, filled by ``fill``; each a link with its name."""
     x, y, w, h = _view(_EUROPE)
-    out = [f'<svg viewBox="{x:.0f} {y:.0f} {w:.0f} {h:.0f}" class="map" role="img" aria-label="{escape(title)}">'
+    out = [f'<svg viewBox="{x:.0f} {y:.0f} {w:.0f} {h:.0f}" class="map" role="group" aria-label="{escape(title)}">'
            f'<title>{escape(title)}</title><rect x="{x:.0f}" y="{y:.0f}" width="{w:.0f}" height="{h:.0f}" '
            'fill="#eef3f8"/><g stroke="#fff" stroke-width="6">']
     paths = maps.paths(level, 0.03)
@@ -155,7 +155,7 @@ def region_svg(maps: MapData, code: str, fill: Mapping[str, str], names: Mapping
     x, y, w, h = _view(box)
     tolerance = round(max(0.002, (box[2] - box[0]) / 1500), 3)
     window = shapely.box(*box)
-    out = [f'<svg viewBox="{x:.0f} {y:.0f} {w:.0f} {h:.0f}" class="map" role="img" aria-label="{escape(title)}">'
+    out = [f'<svg viewBox="{x:.0f} {y:.0f} {w:.0f} {h:.0f}" class="map" role="group" aria-label="{escape(title)}">'
            f'<title>{escape(title)}</title><rect x="{x:.0f}" y="{y:.0f}" width="{w:.0f}" height="{h:.0f}" '
            f'fill="#eef3f8"/><g stroke="#fff" stroke-width="{w / 400:.1f}">']
     paths = maps.paths(level, tolerance)
