@@ -226,6 +226,14 @@ def register_profile(app: typer.Typer, friendly: Any) -> None:
         p = compute(level, counting, measure, years, engine, db)
         path = config.db_path(db)
         networks = None
+        if all_regions and (level, counting, measure, years, engine) == (2, "fractional", "participations", None,
+                                                                         "duckdb"):
+            from rok.web.static_site import write_site  # the web platform's pages, as files
+
+            written = write_site(path, out)
+            typer.echo(f"wrote {len(written) - 1} region profiles, {written[0]} and {Path(out) / 'network.html'} "
+                       "(open them in a browser)")
+            return
         if all_regions or html:
             from rok.analysis.network_profiles import Networks
 

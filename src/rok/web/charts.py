@@ -66,16 +66,16 @@ def bar_chart(bars: Sequence[Bar], *, title: str, value_format: str = "{:.2f}", 
     height = sum(len(ls) * line_h + 24 for ls in labels) + (22 if reference is not None else 6)
     out = [f'<svg viewBox="0 0 {width} {height}" class="chart" role="img" aria-label="{escape(title)}">'
            f"<title>{escape(title)}</title>"]
+    texts, rects, values = [], [], []
     y = 4
     for b, lines in zip(bars, labels, strict=True):
         length = max(b.value, 0.0) / top * plot
-        for i, text in enumerate(lines):
-            out.append(f'<text x="{left}" y="{y + 13 + i * line_h}" class="blbl">{escape(text)}</text>')
+        texts += [f'<text x="{left}" y="{y + 13 + i * line_h}">{escape(t)}</text>' for i, t in enumerate(lines)]
         y += len(lines) * line_h
-        out.append(f'<rect x="{left}" y="{y + 2}" width="{length:.1f}" height="14" fill="{b.colour}">'
-                   f"<title>{escape(b.label)}: {value_format.format(b.value)}{escape(b.note)}</title></rect>"
-                   f'<text x="{left + length + 4:.1f}" y="{y + 14}" class="bval">{value_format.format(b.value)}</text>')
+        rects.append(f'<rect x="{left}" y="{y + 2}" width="{length:.0f}" height="14" fill="{b.colour}"/>')
+        values.append(f'<text x="{left + length + 4:.0f}" y="{y + 14}">{value_format.format(b.value)}</text>')
         y += 24
+    out += [f'<g class="blbl">{"".join(texts)}</g>', *rects, f'<g class="bval">{"".join(values)}</g>']
     if reference is not None:
         x = left + reference / top * plot
         out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="0" y2="{height - 16}" stroke="#333" stroke-dasharray="4 3"/>'
@@ -159,11 +159,11 @@ def scatter_chart(dots: Sequence[Dot], *, title: str, x_label: str, y_label: str
     numbers: list[int | None] = []
     n = 0
     for d, (x, y), spot in zip(dots, pts, spots, strict=True):
-        circle = (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{d.colour}" stroke="#fff">'
+        circle = (f'<circle cx="{x:.0f}" cy="{y:.0f}" r="5" fill="{d.colour}" stroke="#fff">'
                   f"<title>{escape(d.label)}: ({d.x:.2f}, {d.y:.2f})</title></circle>")
         out.append(f'<a href="{escape(d.href)}">{circle}</a>' if d.href else circle)
         if spot is not None:
-            out.append(f'<text x="{spot[0]:.1f}" y="{spot[1]:.1f}" text-anchor="{spot[2]}" class="lbl">'
+            out.append(f'<text x="{spot[0]:.0f}" y="{spot[1]:.0f}" text-anchor="{spot[2]}" class="lbl">'
                        f"{escape(d.label)}</text>")
             numbers.append(None)
         else:

@@ -50,7 +50,7 @@ def table(frame: pd.DataFrame, cols: Sequence[Col], *, caption: str = "", empty:
             if callable(f):
                 cells.append(f"<td>{f(row)}</td>")
             elif isinstance(f, str):
-                cells.append(f'<td class="n">{fmt(row.get(key), f)}</td>')
+                cells.append(f"<td class=n>{fmt(row.get(key), f)}</td>")
             else:
                 v = row.get(key)
                 cells.append(f"<td>{'' if v is None else escape(str(v))}</td>")

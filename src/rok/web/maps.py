@@ -19,7 +19,7 @@ import duckdb
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-__all__ = ["MapData", "NO_DATA", "europe_svg", "region_svg"]
+__all__ = ["MapData", "NO_DATA", "europe_svg", "region_svg", "europe_outline_svg"]
 
 NO_DATA = "#dcdcdc"
 _COS = math.cos(math.radians(52))
@@ -37,8 +37,10 @@ def _path(geom: BaseGeometry) -> str:
         if polygon.geom_type != "Polygon" or polygon.is_empty:
             continue
         for ring in [polygon.exterior, *polygon.interiors]:
-            pts = [_xy(x, y) for x, y in ring.coords]
-            parts.append("M" + "L".join(f"{x:.0f},{y:.0f}" for x, y in pts) + "Z")
+            pts = [(round(x), round(y)) for x, y in (_xy(*c) for c in ring.coords)]
+            steps = [(x1 - x0, y1 - y0) for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False)]
+            body = " ".join(f"{dx},{dy}" for dx, dy in steps if dx or dy)  # relative: shorter paths
+            parts.append(f"M{pts[0][0]},{pts[0][1]}l{body}z")
     return "".join(parts)
 
 
@@ -95,10 +97,9 @@ def _view(box: tuple[float, float, float, float]) -> tuple[float, float, float, 
 
 def _shape(code: str, d: str, colour: str, name: str, link: str | None, extra: str = "") -> str:
     label = escape(name)
-    body = f'<path d="{d}" fill="{colour}"{extra}><title>{label}</title></path>'
-    if link:
-        return f'<a href="{escape(link)}" aria-label="{label}">{body}</a>'
-    return body
+    if link:  # the title names the link (tooltip and accessible name)
+        return f'<a href="{escape(link)}"><title>{label}</title><path d="{d}" fill="{colour}"{extra}/></a>'
+    return f'<path d="{d}" fill="{colour}"{extra}><title>{label}</title></path>'
 
 
 def europe_svg(maps: MapData, fill: Mapping[str, str], names: Mapping[str, str], *, links: Mapping[str, str],
@@ -119,23 +120,38 @@ def europe_svg(maps: MapData, fill: Mapping[str, str], names: Mapping[str, str],
     return "".join(out)
 
 
-def _inset(maps: MapData, box: tuple[float, float, float, float], at: tuple[float, float], width: float) -> str:
-    """A small Europe (countries) with the map window drawn on it, placed at ``at`` (map units)."""
+def europe_outline_svg(maps: MapData) -> str:
+    """Europe's countries as one small SVG file (the inset of every zoomed map refers to it)."""
+    x, y, w, h = _view(_EUROPE)
+    countries = "".join(f'<path d="{d}"/>' for d in maps.paths(0, 0.15).values())
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x:.0f} {y:.0f} {w:.0f} {h:.0f}">'
+            f'<rect x="{x:.0f}" y="{y:.0f}" width="{w:.0f}" height="{h:.0f}" fill="#fff"/>'
+            f'<g fill="#c9d3dc" stroke="#fff" stroke-width="20">{countries}</g></svg>')
+
+
+def _inset(maps: MapData, box: tuple[float, float, float, float], at: tuple[float, float], width: float,
+           href: str | None = None) -> str:
+    """A small Europe (countries) with the map window drawn on it, placed at ``at`` (map units);
+    with ``href`` the countries come from that file (:func:`europe_outline_svg`), drawn once."""
     ex, ey, ew, eh = _view(_EUROPE)
     k = width / ew
     bx, by, bw, bh = _view(box)
     rect = (f'<rect x="{bx:.0f}" y="{by:.0f}" width="{max(bw, 60):.0f}" height="{max(bh, 60):.0f}" fill="none" '
             f'stroke="#c0392b" stroke-width="{3 / k:.0f}"/>')
-    countries = "".join(f'<path d="{d}"/>' for d in maps.paths(0, 0.15).values())
+    if href:
+        countries = (f'<image href="{escape(href)}" x="{ex:.0f}" y="{ey:.0f}" width="{ew:.0f}" height="{eh:.0f}"/>')
+    else:
+        countries = (f'<g fill="#c9d3dc" stroke="#fff" stroke-width="{0.5 / k:.0f}">'
+                     + "".join(f'<path d="{d}"/>' for d in maps.paths(0, 0.15).values()) + "</g>")
     return (f'<g transform="translate({at[0]:.0f} {at[1]:.0f}) scale({k:.5f}) translate({-ex:.0f} {-ey:.0f})" '
             f'aria-hidden="true"><rect x="{ex:.0f}" y="{ey:.0f}" width="{ew:.0f}" height="{eh:.0f}" fill="#fff" '
-            f'stroke="#666" stroke-width="{1.5 / k:.0f}"/><g fill="#c9d3dc" stroke="#fff" stroke-width="{0.5 / k:.0f}">'
-            f"{countries}</g>{rect}</g>")
+            f'stroke="#666" stroke-width="{1.5 / k:.0f}"/>{countries}{rect}</g>')
 
 
 def region_svg(maps: MapData, code: str, fill: Mapping[str, str], names: Mapping[str, str], *,
                links: Mapping[str, str], title: str, level: int = 2, marked: Sequence[str] = (),
-               lines: Sequence[tuple[str, str, str]] = (), min_span: float = 7.0) -> str:
+               lines: Sequence[tuple[str, str, str]] = (), min_span: float = 6.0, detail: int = 1500,
+               inset_href: str | None = None, background_level: int | None = None) -> str:
     """The neighbourhood of ``code``: a window of at least ``min_span`` degrees around its mainland
     part, neighbours filled by ``fill`` and named on hover, ``code`` outlined and named, ``marked``
     regions outlined, ``lines`` (from, to, colour) between region centres, an inset of Europe."""
@@ -153,16 +169,22 @@ def region_svg(maps: MapData, code: str, fill: Mapping[str, str], names: Mapping
                 half_h = max(half_h, abs(c[1] - cy) * 1.1 + 0.5)
     box = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
     x, y, w, h = _view(box)
-    tolerance = round(max(0.002, (box[2] - box[0]) / 1500), 3)
+    tolerance = round(max(0.002, (box[2] - box[0]) / detail), 3)
     window = shapely.box(*box)
     out = [f'<svg viewBox="{x:.0f} {y:.0f} {w:.0f} {h:.0f}" class="map" role="group" aria-label="{escape(title)}">'
            f'<title>{escape(title)}</title><rect x="{x:.0f}" y="{y:.0f}" width="{w:.0f}" height="{h:.0f}" '
            f'fill="#eef3f8"/><g stroke="#fff" stroke-width="{w / 400:.1f}">']
     paths = maps.paths(level, tolerance)
     shapes = maps.shapes[level]
-    shown = [c for c in paths if shapes[c].intersects(window)]
-    for c in shown:
-        out.append(_shape(c, paths[c], fill.get(c, NO_DATA), names.get(c, c), links.get(c)))
+    if background_level is None:
+        shown = [c for c in paths if shapes[c].intersects(window)]
+        for c in shown:
+            out.append(_shape(c, paths[c], fill.get(c, NO_DATA), names.get(c, c), links.get(c)))
+    else:  # a light background (e.g. countries) for maps about lines between places
+        shown = [code]
+        back = maps.paths(background_level, max(tolerance, 0.08))
+        out += [f'<path d="{d}" fill="#e3e8ee"/>' for c, d in back.items()
+                if maps.shapes[background_level][c].intersects(window)]
     out.append("</g>")
     stroke = w / 250
     for c in marked:
@@ -187,6 +209,6 @@ def region_svg(maps: MapData, code: str, fill: Mapping[str, str], names: Mapping
         px, py = _xy(*c)
         out.append(f'<text x="{px:.0f}" y="{py:.0f}" font-size="{font:.0f}" text-anchor="middle" class="maplbl">'
                    f"{escape(names.get(code, code))}</text>")
-    out.append(_inset(maps, box, (x + w * 0.74, y + h * 0.015), w * 0.25))
+    out.append(_inset(maps, box, (x + w * 0.74, y + h * 0.015), w * 0.25, inset_href))
     out.append("</svg>")
     return "".join(out)

@@ -138,7 +138,19 @@ def mentoring(request: Request) -> Response:
         {"title": "The default assignment", "html": html}])
 
 
-def _network_html(a: Any) -> str:
+@router.get("/assets/europe.svg")
+def europe_outline(request: Request) -> Response:
+    from rok.web.maps import europe_outline_svg
+
+    a = _data(request)
+    tag = f'"{a.key}-europe"'
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers={"ETag": tag})
+    svg = a.cached_page(("europe.svg",), lambda: europe_outline_svg(a.maps))
+    return Response(svg, media_type="image/svg+xml", headers={"ETag": tag, "Cache-Control": "max-age=3600"})
+
+
+def network_html(a: Any, region_href: Any = lambda c: f"/regions/{c}") -> str:
     import pandas as pd
 
     from rok.report.network import PALETTE, network_svg
@@ -149,7 +161,7 @@ def _network_html(a: Any) -> str:
     strength = n.region_centrality.set_index("node")["strength"].to_dict()
     names = {c: a.profiles.region_name(c) for c in members}
     svg = network_svg(n.positions, n.region_edges[~n.region_edges["internal"]], membership=members,
-                      strength=strength, names=names, background=map_paths(a.maps.shapes[2], width=900), top_edges=600)
+                      strength=strength, names=names, background=map_paths(a.maps.shapes[2], width=900, tolerance=0.06), top_edges=600)
     svg = svg.replace('width="900" role="img"', 'role="img"', 1)
     sizes: dict[int, list[str]] = {}
     for r, c in members.items():
@@ -161,7 +173,7 @@ def _network_html(a: Any) -> str:
         keys[f"community {c}: {len(sizes[c])} regions, e.g. " + ", ".join(names[r] for r in big)] = colour
     t = pd.DataFrame([{"code": r, "name": names[r], "community": c, "strength": strength.get(r)}
                       for r, c in members.items()]).sort_values(["community", "strength"], ascending=[True, False])
-    listing = table(t, [("name", "region", lambda r: link(f"/regions/{r['code']}", r["name"])),
+    listing = table(t, [("name", "region", lambda r: link(region_href(r["code"]), r["name"])),
                         ("community", "community", None), ("strength", "strength of ties", "n1")])
     return (svg + legend(keys, "Communities (Leiden) of the co-participation network")
             + '<p class="note">Lines: the 600 strongest ties between regions (width by weight); circles: regions, '
@@ -172,5 +184,5 @@ def _network_html(a: Any) -> str:
 @router.get("/network", response_class=HTMLResponse)
 def network(request: Request) -> Response:
     a = _data(request)
-    html = a.cached_page(("network",), lambda: _network_html(a))
+    html = a.cached_page(("network",), lambda: network_html(a))
     return render(request, "Collaboration network of regions", [{"html": html}])

@@ -27,15 +27,20 @@ SEQ = ("#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")  # Colo
 
 @dataclass(frozen=True)
 class Links:
+    """Where things live: the server's routes, or the files of the static reports. ``inset``: the
+    Europe outline drawn once (a file); ``detail``: map detail (window width / tolerance)."""
+
     region: Callable[[str], str]
     domain: Callable[[str], str] | None
     partners: Callable[[str], str] | None
     plans: Callable[[str], str] | None
+    inset: str
+    detail: int
 
 
 SERVER = Links(lambda c: f"/regions/{c}", lambda d: f"/domains/{d}",
-               lambda c: f"/partners?region={c}", lambda c: f"/plans?region={c}")
-STATIC = Links(lambda c: f"{c}.html", None, None, None)
+               lambda c: f"/partners?region={c}", lambda c: f"/plans?region={c}", "/assets/europe.svg", 1500)
+STATIC = Links(lambda c: f"{c}.html", None, None, None, "static/europe.svg", 200)
 
 
 def group_badge(group: Any) -> str:
@@ -96,7 +101,7 @@ def _reasons(a: Analyses, code: str) -> str:
         "reference_score"] else "#b03a35") for row in r.to_dict("records")]
     chart = bar_chart(bars, title="indicator scores, 0 = lowest region, 1 = highest", value_format="{:.2f}")
     cols = [("label", "indicator", None), ("value", "value", "g3"), ("year", "year", None),
-            ("score", "score (0-1)", "n2"), ("reference_score", "EU-27 score", "n2"),
+            ("reference_score", "EU-27 score (0-1)", "n2"),
             ("points", "points of the index", "n1")]
     return (chart + legend({"above the EU-27 score": "#3f7f3b", "below the EU-27 score": "#b03a35"})
             + table(r, cols, caption="What makes the performance index")
@@ -119,19 +124,22 @@ def _quadrant(a: Analyses, code: str, links: Links) -> str:
                                  x_split=float(q["density_cut"].iloc[0]), y_split=float(q["pci_cut"].iloc[0]),
                                  corner_names=(QUADRANTS[(False, True)], QUADRANTS[(True, True)],
                                                QUADRANTS[(False, False)], QUADRANTS[(True, False)]))
-    q = q.assign(no=[n if n is not None else "" for n in numbers])
-    cols = [("no", "no.", None), ("name", "programme part", None), ("density", "density", "n1"),
+    q = q.assign(no=numbers)
+    numbered = q[q["no"].notna()].sort_values("no")
+    cols = [("no", "no.", "n0"), ("name", "programme part", None), ("density", "density", "n1"),
             ("pci", "complexity", "n2"), ("quadrant", "quadrant", None)]
-    return (svg + legend({k: v for k, v in colours.items()}) + table(q.sort_values("density", ascending=False), cols)
+    key = table(numbered, cols, caption="Numbered points") if len(numbered) else ""
+    return (svg + legend({k: v for k, v in colours.items()}) + key
             + '<p class="note">Programme parts the region is not yet specialised in (Balland et al. 2019). Top right: '
-              "related and complex, the most promising next steps. Numbers in the chart stand for names that did "
-              "not fit.</p>")
+              "related and complex, the most promising next steps. Every point is named in the chart or, where the "
+              "name did not fit, numbered and named in the table; hover a point for its values.</p>")
 
 
 def _map(a: Analyses, code: str, links: Links, peer_codes: list[str]) -> str:
     names = _names(a)
     svg = region_svg(a.maps, code, _group_fill(a), names, links={c: links.region(c) for c in a.profiles.activity.index},
-                     title=f"{names.get(code, code)} and its neighbours, by performance group", marked=peer_codes)
+                     title=f"{names.get(code, code)} and its neighbours, by performance group", marked=peer_codes,
+                     detail=links.detail, inset_href=links.inset)
     return svg + legend({**GROUPS, "no index": NO_DATA}, "Performance group") + (
         '<p class="note">Bold outline: the region. Inset: where the window lies in Europe. Dashed: structural peers '
         "in the window.</p>")
@@ -191,7 +199,7 @@ def region_sections(a: Analyses, code: str, links: Links, *, plans_html: str = "
     sections.append({"title": "Peer regions", "id": "peers", "html": peers_html + '<p class="note">Closest regions on '
                      "structural conditions (population, density, GDP, industry and education structure, geography), "
                      "after the S3 Regional Benchmarking Tool (Navarro et al. 2014).</p>"})
-    partners = views.partners_of(a, code, 10)
+    partners = views.partners_of(a, code, 8)
     net = table(partners, [("name", "partner region", lambda r: region_link(r["partner"])),
                            ("weight", "joint work (fractional)", "n1"), ("projects", "projects", "n0")])
     integ = table(views.integration(a, code, peer_codes), [("measure", "measure", None), ("region", name, "pct"),
@@ -199,10 +207,10 @@ def region_sections(a: Analyses, code: str, links: Links, *, plans_html: str = "
     sections.append({"title": "Network and integration of research actors", "id": "network",
                      "html": f'<div class="grid"><div><h3>Main partner regions</h3>{net}</div><div><h3>Integration'
                      f"</h3>{integ}</div></div>"})
-    comp = views.complementarity(a, code, "for", 10)
+    comp = views.complementarity(a, code, "for", 8, top_domains=2)
     comp_html = table(comp, [("name", "region", lambda r: region_link(r["partner"])), ("score", "score", "n3"),
                              ("domains", "what it brings", None)])
-    unt = views.untapped(a, code, 10)
+    unt = views.untapped(a, code, 8)
     other = [b if a_ == code else a_ for a_, b in zip(unt["region_a"], unt["region_b"], strict=True)]
     unt = unt.assign(other=other)
     unt_html = table(unt, [("other", "region", lambda r: region_link(r["other"])), ("observed", "observed", "n1"),
@@ -221,12 +229,13 @@ def region_sections(a: Analyses, code: str, links: Links, *, plans_html: str = "
                        ("domains_to_work_on", "to work on", None), ("existing_ties", "ties", None),
                        ("score", "score", "n2")], empty="Not in the default mentoring programme (it pairs emerging "
                                                         "and moderate regions with leaders and strong ones).")
-    if len(m):
+    if len(m) and links.domain is not None:  # the server's pages (the static ones keep the table: size)
         names = _names(a)
         lines = [(code, o, "#8a5a00" if role == "mentee" else "#1a5a93") for o in m["other"]]
         svg = region_svg(a.maps, code, {}, names, links={c: links.region(c) for c in a.profiles.activity.index},
                          title=f"{'mentors of' if role == 'mentee' else 'mentees of'} {names.get(code, code)}",
-                         lines=lines, min_span=4.0)
+                         lines=lines, min_span=4.0, detail=links.detail // 2, inset_href=links.inset,
+                         background_level=0)
         m_html = f'<div class="grid"><div>{svg}</div><div>{m_html}</div></div>'
     sections.append({"title": "Mentoring", "id": "mentoring", "html": m_html})
     if plans_html:

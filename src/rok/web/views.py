@@ -122,13 +122,14 @@ def _domain_names(a: Analyses, text: str) -> str:
     return text
 
 
-def complementarity(a: Analyses, code: str, direction: str = "for", k: int = 10) -> pd.DataFrame:
+def complementarity(a: Analyses, code: str, direction: str = "for", k: int = 10, top_domains: int = 3) -> pd.DataFrame:
     from rok.cooperation.complementarity import DIRECTIONS, complementarity_for
 
     if direction not in DIRECTIONS:
         raise InputError(f"unknown direction; expected one of {', '.join(DIRECTIONS)}", column="direction",
                          value=direction)
-    out = complementarity_for(a.profiles, code, direction=direction, k=k)  # type: ignore[arg-type]
+    out = complementarity_for(a.profiles, code, direction=direction, k=k,  # type: ignore[arg-type]
+                              top_domains=top_domains)
     out["domains"] = [_domain_names(a, f" {t} ").strip() for t in out["domains"]]
     return out
 
