@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from rok.cli.main import app
@@ -124,4 +125,23 @@ def test_upgrade_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["before"] is None
     again = runner.invoke(app, ["workspace", "upgrade", "--workspace", url])
-    assert "revision 0001 -> 0001" in again.stdout
+    assert "revision 0002 -> 0002" in again.stdout
+
+
+@pytest.mark.mirror
+def test_on_the_mirror_draft_to_plan_and_peer_review(workspace_url: str, mirror_db: Path, tmp_path: Path) -> None:
+    rok = Rok(workspace_url, mirror_db)
+    draft = tmp_path / "draft.json"
+    made = runner.invoke(app, ["agenda", "draft", "--consortium", "PL21,CZ02,SK01", "--out", str(draft),
+                               "--db", str(mirror_db)])
+    assert made.exit_code == 0, made.output
+    plan = rok.json("plan", "create", "--from-draft", draft)
+    assert plan["scope"]["regions"] == ["PL21", "CZ02", "SK01"] and plan["indicators"] and plan["priorities"]
+    assert all(i["baseline"] for i in plan["indicators"] if i["source"].get("measure"))
+    review = rok.json("programme", "create", "PL21 review", "--type", "peer_review", "--host", "PL21",
+                      "--topic", "SC1")
+    paired = rok.json("programme", "pair", "PL21 review", "--version", review["version"])
+    peers = [p["mentor"] for p in paired["pairings"]]
+    assert len(peers) == 3 and len({p[:2] for p in peers}) == 3 and not any(p.startswith("PL") for p in peers)
+    rok.fails("programme", "pair", "PL21 review", "--version", review["version"],
+              message="the current version is")

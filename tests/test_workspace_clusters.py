@@ -9,8 +9,15 @@ import pytest
 from rok.errors import InputError
 from rok.workspace import ConflictError, Workspace
 from rok.workspace.clusters import (
-    add_cluster, cluster_profile, cluster_summary, edit_cluster, import_clusters_csv, list_clusters,
-    propose_clusters, store_proposal, triple_helix,
+    add_cluster,
+    cluster_profile,
+    cluster_summary,
+    edit_cluster,
+    import_clusters_csv,
+    list_clusters,
+    propose_clusters,
+    store_proposal,
+    triple_helix,
 )
 from rok.workspace.models import Cluster
 

@@ -80,11 +80,16 @@ def test_domain_participations(tiny_warehouse: Path) -> None:
     assert series(tiny_warehouse, "domain_participations", ["AA11"], domain="D1") == {
         2015: 2.0, 2016: 1.0, 2017: 0.0, 2018: 1.0}
     assert series(tiny_warehouse, "domain_participations", ["AA12"], domain="D2")[2015] == 0.5
+    # a country and a NUTS 1 region sum like their NUTS 2 regions: AA (AA11 + AA12), BB1 (BB11)
+    assert series(tiny_warehouse, "domain_participations", ["AA", "BB1"], domain="D2", counting="fractional") == \
+        series(tiny_warehouse, "domain_participations", ["AA11", "AA12", "BB11"], domain="D2", counting="fractional")
 
 
 def test_bad_input(tiny_warehouse: Path) -> None:
     with pytest.raises(InputError, match="ZZ99.*unknown region"):
         measure_series(tiny_warehouse, "gerd_pct_gdp", ["AA11", "ZZ99"])
+    with pytest.raises(InputError, match="regions overlap: AA11 lies in AA1"):
+        measure_series(tiny_warehouse, "gerd_pct_gdp", ["AA1", "AA11"])
     with pytest.raises(InputError, match="unknown measure"):
         measure_series(tiny_warehouse, "nonsense", ["AA11"])
     with pytest.raises(InputError, match="no parameter 'colour'"):

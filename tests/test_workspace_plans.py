@@ -14,8 +14,16 @@ from rok.workspace import ConflictError, FrozenError, Workspace
 from rok.workspace.audit import audit_trail
 from rok.workspace.models import Action, Plan
 from rok.workspace.plans import (
-    add_action, add_indicator, create_plan_from_draft, edit_action, edit_indicator_target, edit_plan, endorse,
-    new_version, plan_document, set_status,
+    add_action,
+    add_indicator,
+    create_plan_from_draft,
+    edit_action,
+    edit_indicator_target,
+    edit_plan,
+    endorse,
+    new_version,
+    plan_document,
+    set_status,
 )
 
 DRAFT: dict[str, Any] = {

@@ -11,8 +11,15 @@ from rok.cooperation.programmes import WIDENING_COUNTRIES, eligible_regions, pai
 from rok.errors import InputError
 from rok.workspace import Workspace
 from rok.workspace.programmes import (
-    add_activity, add_milestone, add_outcome, add_programme_indicator, create_programme, find_programme,
-    programme_document, programme_progress, store_pairings,
+    add_activity,
+    add_milestone,
+    add_outcome,
+    add_programme_indicator,
+    create_programme,
+    find_programme,
+    programme_document,
+    programme_progress,
+    store_pairings,
 )
 from rok.workspace.tracking import track
 

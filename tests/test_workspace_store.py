@@ -110,3 +110,19 @@ def test_concurrent_user_edit_conflicts(workspace: Workspace) -> None:
             flush_or_conflict(second, b, 1)
     with workspace.session() as s:
         assert s.query(User).one().role == "editor"
+
+
+def test_audit_log_and_measurements_are_append_only(workspace: Workspace) -> None:
+    from rok.workspace.models import Indicator, Measurement
+
+    with workspace.session("ana@example.org") as s:
+        add_user(s, "Ana", "ana@example.org", "viewer")
+        s.add(Indicator(name="events", type="output", direction="increase",
+                        measurements=[Measurement(year=2026, value=1.0, origin="manual")]))
+    for statement in ("UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log",
+                      "UPDATE measurements SET value = 0"):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), workspace.engine.begin() as con:
+            con.execute(sa.text(statement))
+    with workspace.session() as s:
+        assert {e.actor for e in audit_trail(s)} == {"ana@example.org"} and len(audit_trail(s)) == 3
+        assert s.query(Measurement).one().value == 1.0

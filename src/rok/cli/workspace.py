@@ -143,7 +143,7 @@ def register(app: typer.Typer, friendly: Any) -> None:
             u = add_user(s, name, email, role, password)
             data = {"id": u.id, "name": u.name, "email": u.email, "role": u.role,
                     "password": "set" if u.password_hash else "none"}
-        _emit(data, fmt, lambda: out.print(f"user {data['id']}: {escape(data['name'])} <{data['email']}>, "
+        _emit(data, fmt, lambda: out.print(f"user {data['id']}: {escape(str(data['name']))} <{data['email']}>, "
                                            f"{data['role']}, password {data['password']}"))
 
     @user_app.command("list")

@@ -91,7 +91,8 @@ def register(app: typer.Typer, friendly: Any) -> None:
             prog = wp.find_programme(s, programme)
             rules = prog.rules or {}
             if prog.type == "peer_review":
-                frame = cp.pick_peers(profiles, prog.host, (prog.topic or {}).get("code"), n=rules.get("peers", 3),
+                frame = cp.pick_peers(profiles, str(prog.host), str((prog.topic or {}).get("code")),
+                                      n=rules.get("peers", 3),
                                       min_countries=rules.get("min_countries", 2))
             else:
                 a = mentee or cp.eligible_regions(profiles, widening=rules.get("widening", False),

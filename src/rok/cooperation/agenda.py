@@ -40,6 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from rok.cooperation.agenda_actions import ActionPlanner, add_months
@@ -260,7 +261,6 @@ def _draft(engine: Engine, region: str | None, cluster: Any, consortium: Sequenc
            selection: Selection | None, profiles: Any, horizon: Any, mirror: str | Path | None,
            k: int, today: dt.date | None) -> dict[str, Any]:
     from rok.analysis.profiles import Profiles
-    from rok.cooperation.indicators import WarehouseData
     from rok.cooperation.landscape import landscapes, load_horizon
 
     sel = selection or (profiles.selection if profiles is not None else Selection())
@@ -272,7 +272,7 @@ def _draft(engine: Engine, region: str | None, cluster: Any, consortium: Sequenc
     # the warehouse rows and the Horizon Europe files load on other threads (DuckDB releases the
     # GIL) while the profiles are computed on the engine's own connection
     with ThreadPoolExecutor(max_workers=2) as pool:
-        data_job = pool.submit(WarehouseData, db)
+        data_job = pool.submit(_warehouse_data, db)
         horizon_job = pool.submit(load_horizon, db, mirror) if horizon is None else None
         p = profiles if profiles is not None else Profiles.compute(engine, sel)
         scope = _scope(p, region, cluster, consortium)
@@ -282,8 +282,11 @@ def _draft(engine: Engine, region: str | None, cluster: Any, consortium: Sequenc
     knowledge, note = taxonomy_is_knowledge(engine, sel.taxonomy)
     notes = [note] if note else []
     items, cells = [], {}
+    rows = data.participations  # the SWOT's organisation and trend numbers keep to the selection's years
+    if sel.years is not None:
+        rows = rows[rows["year"].between(*sel.years)]
     for r in regions:
-        found, extra = swot(p, r, data.participations, knowledge_taxonomy=knowledge)
+        found, extra = swot(p, r, rows, knowledge_taxonomy=knowledge)
         if len(regions) > 1:
             for item in found:
                 item["text"] = f"{r}: {item['text']}"
@@ -319,6 +322,15 @@ def _draft(engine: Engine, region: str | None, cluster: Any, consortium: Sequenc
                          "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
             "swot": items, "priorities": priorities, "actions": actions, "indicators": indicators,
             "risks": risks, "governance": governance, "landscape": landscapes(horizon, priorities), "notes": notes}
+
+
+def _warehouse_data(db: Path) -> Any:
+    """The measure catalog's warehouse rows, read on a quiet read-only connection (no progress bar)."""
+    from rok.cooperation.indicators import WarehouseData
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        con.execute("SET enable_progress_bar = false")
+        return WarehouseData(con)
 
 
 def _mitigation(text: str) -> str:

@@ -108,11 +108,12 @@ class ActionPlanner:
         searched in (default: all; the agenda passes its priorities' and RI, MSCA)."""
         from rok.cooperation.complementarity import complementarity_matrix
         from rok.cooperation.partners import PartnerIndex, organisation_activity
-        from rok.measures.networks import org_nodes
 
         sel = profiles.selection
         activity = organisation_activity(engine, sel).astype({"org_id": str})
-        nodes = org_nodes(engine, sel).astype({"org_id": str})
+        orgs = engine.table("organisations")  # names, types and regions only: no need for org_nodes' counts
+        nodes = engine.execute(orgs.select("org_id", "name", "activity_type", "country",
+                                           region=orgs[f"nuts{sel.level}"])).astype({"org_id": str})
         edges = bfs_edges(data.participations, regions, sel.level)
         comp = complementarity_matrix(profiles.rca, profiles.specialised, profiles.density)
         unit = "participations (fractional)" if sel.counting == "fractional" else "participations"
@@ -180,7 +181,7 @@ class ActionPlanner:
             lead = self._lead_region(d)
             partners = [self._member(r, [d], f"member of the group; the most active organisation in {d} in {r}")
                         for r in self.regions if r != lead]
-            partners += self._partners(lead, d)
+            partners += [h for h in self._partners(lead, d) if h["region"] not in self.regions]
             out.append(self._action(
                 f"Joint research projects in {p.domain_name(d)}",
                 f"Prepare joint proposals in {d} with complementary partners found by the partner search "

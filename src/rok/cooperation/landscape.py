@@ -15,8 +15,10 @@ Digital, industry and space, FET, SME instrument and risk finance -> 3.1 Europea
 Innovation Council (with 3.2 innovation ecosystems for the SME parts), spreading
 excellence -> 4.1 Widening participation, science with and for society -> 4.2 Reforming
 the R&I system, Euratom -> the Euratom programme 2021-2027. It is a correspondence of
-intent, not of budget lines; where a Horizon Europe part has two predecessors both
-priorities see it.
+intent, not of budget lines. Where a Horizon Europe part continues several H2020 parts
+(Cluster 5 continues SC3 energy, SC4 transport and part of SC5 climate), the call topics
+decide (:data:`TOPIC_FILTERS`: the work programme's destinations, D1 climate, D2-D4 energy,
+D5-D6 transport, and its partnerships and missions).
 
 For the projects of the mapped parts, :func:`landscape` counts distinct projects per part
 and call year, the most frequent call topics and the most frequent EuroSciVoc fields at
@@ -47,7 +49,7 @@ import pandas as pd
 
 from rok.errors import InputError
 
-__all__ = ["H2020_TO_HORIZON", "HorizonData", "call_year", "landscape", "load_horizon"]
+__all__ = ["H2020_TO_HORIZON", "TOPIC_FILTERS", "HorizonData", "call_year", "landscape", "load_horizon"]
 
 #: H2020 programme part -> (Horizon Europe parts, EuroSciVoc top-level fields or None for any).
 H2020_TO_HORIZON: dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]] = {
@@ -68,6 +70,13 @@ H2020_TO_HORIZON: dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]] = {
     "SEWP": (("HORIZON.4.1",), None),
     "SWAFS": (("HORIZON.4.2",), ("social sciences", "humanities")),
     "Euratom": (("EURATOM2027",), ("natural sciences", "engineering and technology")),
+}
+#: Where one Horizon Europe part continues several H2020 parts, the call topics of each: Cluster 5
+#: destinations (D1 climate, D2-D4 energy, D5-D6 transport) and its partnerships and missions.
+TOPIC_FILTERS: dict[str, dict[str, str]] = {
+    "SC3": {"HORIZON.2.5": r"^HORIZON-(?:CL5-\d{4}-D[234]-|JTI-CLEANH2)"},
+    "SC4": {"HORIZON.2.5": r"^HORIZON-(?:CL5-\d{4}-D[56]-|SESAR|JU-CLEAN-AVIATION|ER-JU)"},
+    "SC5": {"HORIZON.2.5": r"^HORIZON-(?:CL5-\d{4}-D1-|MISS)"},
 }
 YEARS = (2021, 2024)
 _YEAR = re.compile(r"(?<!\d)(20[2-3]\d)(?!\d)")
@@ -113,6 +122,7 @@ def load_horizon(warehouse: str | Path | None = None, mirror: str | Path | None 
 
 def _from_warehouse(path: Path) -> HorizonData | None:
     with duckdb.connect(str(path), read_only=True) as con:
+        con.execute("SET enable_progress_bar = false")
         parts = con.execute("""
             SELECT pd.project_id, pd.code AS part, d.name AS part_title, p.topic
             FROM project_domains pd JOIN projects p USING (project_id)
@@ -154,6 +164,7 @@ def _from_files(folder: Path) -> HorizonData:
     :func:`_top_part`, in SQL)."""
     files = {name: str(folder / f"{name}.csv.gz") for name in ("legalBasis", "topics", "euroSciVoc")}
     with duckdb.connect() as con:
+        con.execute("SET enable_progress_bar = false")
         for name, columns in (("legalBasis", ("projectID", "legalBasis", "uniqueProgrammePart", "title")),
                               ("topics", ("projectID", "topic")), ("euroSciVoc", ("projectID", "euroSciVocPath"))):
             con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM read_csv(?, all_varchar = true, header = true)",
@@ -220,7 +231,16 @@ def landscape(data: HorizonData, domains: Sequence[str], *, years: tuple[int, in
         else:
             allowed.update(hit[1])
     lo, hi = years
-    chosen = data.projects[data.projects["part"].isin(parts) & data.projects["year"].between(lo, hi)]
+    frame = data.projects
+    keep = pd.Series(False, index=frame.index)
+    for domain in domains:
+        for part in H2020_TO_HORIZON.get(str(domain), ((), None))[0]:
+            rows = frame["part"] == part
+            pattern = TOPIC_FILTERS.get(str(domain), {}).get(part)
+            if pattern:
+                rows &= frame["topic"].fillna("").str.match(pattern)
+            keep |= rows
+    chosen = frame[keep & frame["year"].between(lo, hi)]
     by_part = []
     for part in parts:
         rows = chosen[chosen["part"] == part]

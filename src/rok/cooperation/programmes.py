@@ -101,7 +101,8 @@ def pair_regions(profiles: Profiles, mentees: Sequence[str], mentors: Sequence[s
     known = list(profiles.activity.index)
     comp = complementarity_matrix(profiles.rca, profiles.specialised, profiles.density).reindex(
         index=known, columns=known, fill_value=0.0)
-    rounds, excluded = [], set()
+    rounds: list[pd.DataFrame] = []
+    excluded: set[tuple[str, str]] = set()
     for k in range(1, mentors_per_mentee + 1):
         pairs = mentoring_programme(profiles, mentees=a, mentors=b, capacity=capacity, transnational=transnational,
                                     exclusions=sorted(excluded), complementarity=comp)

@@ -20,7 +20,7 @@ Weaknesses
     - thin integration of firms: the share of firms' participations with a research actor
       (HES, REC) of the same region in the same project below both references
       (:func:`rok.analysis.integration.integration_indicators`' ``firm_local_research_share``,
-      full counting, all years).
+      full counting, the projects starting in the selection's period).
 Opportunities
     - related domains: the highest relatedness densities (Balland et al. 2019) among domains
       the region is not specialised in, only on a knowledge taxonomy (an instrument taxonomy

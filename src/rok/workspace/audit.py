@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from rok.workspace.models import AuditEntry, Base, utcnow
@@ -67,7 +67,7 @@ def _record(session: Session, _flush_context: object) -> None:
          "entity_id": _identity(r["obj"]), "before": r["before"], "after": r["after"]}
         for r in rows
     ]
-    session.connection().execute(AuditEntry.__table__.insert(), entries)
+    session.connection().execute(insert(AuditEntry), entries)
 
 
 def install_audit(session: Session) -> None:

@@ -296,6 +296,7 @@ def _indicator_doc(i: Indicator, titles: dict[int, str]) -> dict[str, Any]:
             "milestones": [{"year": m.year, "value": m.value} for m in i.milestones],
             "priority": titles.get(i.priority_id) if i.priority_id else None,
             "measurements": [{"year": y, "value": v} for y, v in current_values(i).items()],
+            "history": [{"year": y, "value": v} for y, v in current_values(i).items()],
             "progress": status["progress"], "outlook": status["outlook"], "load_id": i.checked_load_id}
 
 

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from rok.errors import InputError
 from rok.workspace.checks import check_regions, one_of
@@ -93,7 +93,7 @@ def indicator_from_spec(spec: dict[str, Any], *, regions: list[str], known: set[
         if not series.empty:
             baseline = {"year": int(series.index[-1]), "value": float(series.iloc[-1])}
     elif measure and data is not None:
-        measure_series(data, measure, ind_regions, **params)  # checks the parameters and regions
+        measure_series(data, measure, ind_regions, **(params or {}))  # checks the parameters and regions
     if baseline is not None:
         ind.baseline_year = _year(baseline.get("year"), f"{where}.baseline.year")
         ind.baseline_value = _number(baseline.get("value"), f"{where}.baseline.value")
@@ -186,7 +186,7 @@ def track(session: Session, data: Any, plan_ids: Iterable[int] | None = None, ac
     from rok.cooperation.indicators import WarehouseData
 
     data = data if isinstance(data, WarehouseData) else WarehouseData(data)
-    query = select(Indicator).where(Indicator.measure.is_not(None))
+    query = select(Indicator).where(Indicator.measure.is_not(None)).options(selectinload(Indicator.measurements))
     if plan_ids is not None:
         query = query.where(Indicator.plan_id.in_(list(plan_ids)))
     indicators = list(session.scalars(query))
@@ -273,7 +273,7 @@ def aggregate(values: Iterable[float | None]) -> float | None:
 def plan_progress(plan: Plan) -> dict[str, Any]:
     """Progress of a plan: indicators, their priorities, and the plan (see the module docstring)."""
     statuses = {ind.id: indicator_status(ind) for ind in plan.indicators}
-    priorities = []
+    priorities: list[dict[str, Any]] = []
     for pr in plan.priorities:
         children = [statuses[i.id] for i in plan.indicators if i.priority_id == pr.id]
         priorities.append({"id": pr.id, "title": pr.title, "progress": aggregate(c["progress"] for c in children),
