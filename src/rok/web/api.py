@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import math
 from typing import Any, Literal
 
@@ -67,9 +66,9 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def etag_of(request: Request, extra: str = "") -> str:
-    a = request.app.state.data.get()
-    with request.app.state.workspace.session() as s:
-        ws = request.app.state.data.workspace_version(s)
+    state = request.app.state.data
+    a = state.get()
+    ws = state.workspace_version(request.app.state.workspace)
     raw = f"{a.key}|{ws}|{request.url.path}|{request.url.query}|{request.state.viewer.role}|{extra}"
     return '"' + hashlib.sha256(raw.encode()).hexdigest()[:20] + '"'
 
@@ -99,8 +98,19 @@ def one(request: Request, doc: dict[str, Any]) -> Response:
     tag = etag_of(request)
     if (hit := _not_modified(request, tag)) is not None:
         return hit
-    return JSONResponse(json.loads(json.dumps(doc, default=str, allow_nan=True).replace("NaN", "null")),
-                        headers={"ETag": tag})
+    return JSONResponse(_plain(doc), headers={"ETag": tag})
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: NaN and infinities as null, numpy scalars as Python ones, dates as text."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    value = _clean(value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
 
 
 def _data(request: Request) -> Any:
@@ -139,12 +149,14 @@ def region(request: Request, code: str = Code) -> Response:
 @router.get("/regions/{code}/profile", summary="A region's profile: performance and its reasons, strengths, peers")
 def profile(request: Request, code: str = Code) -> Response:
     a = _data(request)
-    summary = views.region_summary(a, code)
-    c = summary["code"]
-    doc = {**summary, "performance_reasons": _records(views.performance_reasons(a, c)),
-           "clusters": _records(views.stars(a, c)), "related_opportunities": _records(views.quadrant(a, c)),
-           "peers": _records(views.peers(a, c))}
-    return one(request, doc)
+    c = views.region_code(a, code)
+
+    def make() -> dict[str, Any]:
+        summary = views.region_summary(a, c)
+        return {**summary, "performance_reasons": _records(views.performance_reasons(a, c)),
+                "clusters": _records(views.stars(a, c)), "related_opportunities": _records(views.quadrant(a, c)),
+                "peers": _records(views.peers(a, c))}
+    return one(request, a.cached_page(("api-profile", c), make))
 
 
 @router.get("/specialisation", summary="Activity, share and RCA by region and domain")

@@ -16,7 +16,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.base import BaseHTTPMiddleware
 
 from rok.errors import InputError, RokError
 from rok.web.auth import COOKIE, RateLimit, Sessions, Viewer, create_scope_table, load_viewer, new_password
@@ -36,22 +35,44 @@ def problem(status: int, title: str, detail: str = "", **extra: Any) -> JSONResp
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
-class Guard(BaseHTTPMiddleware):
-    """Security headers on every response; bodies above MAX_BODY refused before they are read."""
+class Guard:
+    """Pure ASGI middleware: who is asking (``request.state.viewer``), bodies above MAX_BODY refused
+    before they are read, and security headers on every response."""
 
-    async def dispatch(self, request: Request, call_next: Any) -> Response:
-        length = request.headers.get("content-length")
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            response: Response = problem(413, "Payload too large", f"bodies are limited to {MAX_BODY} bytes")
-        else:
-            response = await call_next(request)
-        h = response.headers
-        h["Content-Security-Policy"] = CSP
-        h["X-Content-Type-Options"] = "nosniff"
-        h["X-Frame-Options"] = "DENY"
-        h["Referrer-Policy"] = "same-origin"
-        h.setdefault("Cache-Control", "no-cache")
-        return response
+            response = problem(413, "Payload too large", f"bodies are limited to {MAX_BODY} bytes")
+            await _secured(response)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["viewer"] = current_viewer(Request(scope))
+
+        async def send_secured(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                raw = list(message.get("headers") or [])
+                names = {k.lower() for k, _ in raw}
+                raw += [(k, v) for k, v in _HEADERS if k not in names]
+                message = {**message, "headers": raw}
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
+
+
+_HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin"), (b"cache-control", b"no-cache")]
+
+
+def _secured(response: Response) -> Response:
+    for k, v in _HEADERS:
+        response.headers.setdefault(k.decode(), v.decode())
+    return response
 
 
 def _status_of(exc: Exception) -> int:
@@ -103,15 +124,11 @@ def create_app(db: str | Path, workspace: str | Path | None = None, *, secret: s
     app.add_middleware(Guard)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    @app.middleware("http")
-    async def viewer(request: Request, call_next: Any) -> Response:
-        request.state.viewer = current_viewer(request)
-        return await call_next(request)
-
     @app.exception_handler(RokError)
     async def rok_error(request: Request, exc: RokError) -> Response:
         status = _status_of(exc)
-        return error_response(request, status, "Bad request" if status == 400 else exc.__class__.__name__, str(exc))
+        title = {400: "Bad request", 403: "Forbidden", 404: "Not found", 409: "Conflict"}[status]
+        return error_response(request, status, title, str(exc))
 
     @app.exception_handler(PermissionError)
     async def forbidden(request: Request, exc: PermissionError) -> Response:

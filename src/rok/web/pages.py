@@ -54,8 +54,15 @@ def region(request: Request, code: str) -> Response:
     title, subtitle, sections = a.cached_page(("region", code), lambda: region_sections(a, code, SERVER))
     from rok.web.pages_work import plans_for_region
 
-    plans = plans_for_region(request, code)
-    return render(request, title, [*sections, {"title": "Plans", "id": "plans", "html": plans}], subtitle)
+    def page() -> Response:
+        plans = plans_for_region(request, code)
+        return render(request, title, [*sections, {"title": "Plans", "id": "plans", "html": plans}], subtitle)
+
+    if request.state.viewer.signed_in:  # the page carries the account's name, token and drafts
+        return page()
+    ws = request.app.state.data.workspace_version(request.app.state.workspace)
+    body = a.cached_page(("region-public", code, ws), lambda: page().body)  # public: the same for everyone
+    return HTMLResponse(body)
 
 
 @router.get("/domains", response_class=HTMLResponse)

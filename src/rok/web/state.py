@@ -165,6 +165,7 @@ class DataState:
         self._candidate: tuple[int, int, int, int] | None = None
         self._candidate_at = 0.0
         self.swaps = 0
+        self._ws, self._ws_at = "0", 0.0
         self.current: Analyses = self._snapshot(force=True)  # type: ignore[assignment]
 
     def _snapshot(self, force: bool = False) -> Analyses | None:
@@ -230,10 +231,20 @@ class DataState:
     def close(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)
 
-    @staticmethod
-    def workspace_version(session: Any) -> str:
+    def workspace_version(self, workspace: Any, ttl: float = 1.0) -> str:
+        """The latest audit entry of the workspace (every change writes one), read at most every
+        ``ttl`` seconds: an ETag may lag a change made outside this server by that much."""
         from sqlalchemy import func, select
 
         from rok.workspace.models import AuditEntry
 
-        return str(session.scalar(select(func.coalesce(func.max(AuditEntry.id), 0))))
+        now = time.monotonic()
+        if now - self._ws_at > ttl:
+            with workspace.session() as session:
+                self._ws = str(session.scalar(select(func.coalesce(func.max(AuditEntry.id), 0))))
+            self._ws_at = now
+        return self._ws
+
+    def workspace_changed(self) -> None:
+        """Forget the cached workspace version (after a change through the web)."""
+        self._ws_at = 0.0

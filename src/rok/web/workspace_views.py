@@ -4,7 +4,9 @@ e-mail as the actor)."""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -17,9 +19,21 @@ from rok.workspace.editing import get
 from rok.workspace.models import Cluster, Indicator, Plan, utcnow
 from rok.workspace.tracking import plan_progress, record
 
+T = TypeVar("T")
 __all__ = ["list_cluster_docs", "cluster_doc", "create_cluster_from", "list_plan_docs", "plan_doc",
            "create_plan_from", "update_plan", "endorse_plan", "record_progress", "list_programme_docs",
            "programme_doc", "visible_plan"]
+
+
+def _changes(func: Callable[..., T]) -> Callable[..., T]:
+    """After a change through the web, ETags see the new workspace version at once."""
+    @functools.wraps(func)
+    def wrapper(app: Any, *args: Any, **kwargs: Any) -> T:
+        try:
+            return func(app, *args, **kwargs)
+        finally:
+            app.state.data.workspace_changed()
+    return wrapper
 
 
 def _warehouse(app: Any) -> Any:
@@ -53,6 +67,7 @@ def _text(body: dict[str, Any], key: str, limit: int = 300) -> str:
     return value.strip()
 
 
+@_changes
 def create_cluster_from(app: Any, viewer: Viewer, body: dict[str, Any]) -> dict[str, Any]:
     name, regions = _text(body, "name"), _strings(body, "regions")
     domains = [f"h2020-part:{d}" if ":" not in d else d for d in _strings(body, "domains")]
@@ -87,6 +102,7 @@ def plan_doc(s: Session, plan_id: int, viewer: Viewer) -> dict[str, Any]:
     return doc
 
 
+@_changes
 def create_plan_from(app: Any, viewer: Viewer, body: dict[str, Any]) -> dict[str, Any]:
     title, regions = _text(body, "title", 500), _strings(body, "regions")
     kind = str(body.get("kind") or "regional_action_plan")
@@ -123,6 +139,7 @@ def _version(body: dict[str, Any] | Any) -> int | None:
         raise InputError("version must be a whole number", column="version", value=value) from None
 
 
+@_changes
 def update_plan(app: Any, viewer: Viewer, plan_id: int, body: dict[str, Any]) -> dict[str, Any]:
     changes = {k: body[k] for k in ("title", "kind") if k in body}
     if not changes:
@@ -135,6 +152,7 @@ def update_plan(app: Any, viewer: Viewer, plan_id: int, body: dict[str, Any]) ->
         return {"id": plan.id, "version": plan.version, "title": plan.title, "status": plan.status}
 
 
+@_changes
 def endorse_plan(app: Any, viewer: Viewer, plan_id: int, version: Any) -> dict[str, Any]:
     with app.state.workspace.session(viewer.email) as s:
         _editable(s, viewer, plan_id)
@@ -142,6 +160,7 @@ def endorse_plan(app: Any, viewer: Viewer, plan_id: int, version: Any) -> dict[s
         return {"id": plan.id, "version": plan.version, "status": plan.status}
 
 
+@_changes
 def add_plan_indicator(app: Any, viewer: Viewer, plan_id: int, body: dict[str, Any]) -> dict[str, Any]:
     spec: dict[str, Any] = {"name": _text(body, "name", 300), "type": body.get("type") or "output",
                             "unit": str(body.get("unit") or "") or None, "source": {"manual": True}}
@@ -155,6 +174,7 @@ def add_plan_indicator(app: Any, viewer: Viewer, plan_id: int, body: dict[str, A
         return {"id": ind.id, "name": ind.name}
 
 
+@_changes
 def record_progress(app: Any, viewer: Viewer, plan_id: int, indicator_id: int, body: dict[str, Any]) -> dict[str, Any]:
     with app.state.workspace.session(viewer.email) as s:
         _editable(s, viewer, plan_id)
