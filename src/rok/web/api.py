@@ -156,7 +156,11 @@ def profile(request: Request, code: str = Code) -> Response:
         return {**summary, "performance_reasons": _records(views.performance_reasons(a, c)),
                 "clusters": _records(views.stars(a, c)), "related_opportunities": _records(views.quadrant(a, c)),
                 "peers": _records(views.peers(a, c))}
-    return one(request, a.cached_page(("api-profile", c), make))
+    tag = etag_of(request)
+    if (hit := _not_modified(request, tag)) is not None:
+        return hit
+    body = a.cached_page(("api-profile", c), lambda: JSONResponse(_plain(make())).body)  # serialised once
+    return Response(body, media_type="application/json", headers={"ETag": tag})
 
 
 @router.get("/specialisation", summary="Activity, share and RCA by region and domain")

@@ -128,7 +128,7 @@ class Analyses:
         p = self.profiles
         return p.domains.loc[[d for d in p.activity.columns if d in p.domains.index]]
 
-    def cached_page(self, key: Any, make: Any, limit: int = 512) -> Any:
+    def cached_page(self, key: Any, make: Any, limit: int = 4096) -> Any:
         """A rendered fragment, made once per version (LRU of ``limit`` entries)."""
         if key in self.pages:
             self.pages.move_to_end(key)
