@@ -275,5 +275,5 @@ def test_plan_cycle_through_the_pages_is_audited(web_app):  # type: ignore[no-un
         r = editor.get(f"/plans/{plan_id}/export/plan-{plan_id}.{ext}")
         assert r.status_code == 200 and len(r.content) > 200, ext
     with web_app.state.workspace.session() as s:
-        actors = {e.actor for e in audit_trail(s, "plan", plan_id)}
+        actors = {e.actor for e in audit_trail(s, "plans", plan_id)}
     assert actors == {"editor@example.org"}

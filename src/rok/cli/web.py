@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,4 +36,11 @@ def register(app: typer.Typer, friendly: Any) -> None:
             typer.echo("first run: created the account admin@localhost.localdomain (role admin) with the one-time "
                        f"password {web.state.admin_password}  (change it after signing in)")
         typer.echo(f"rok is serving on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs; Ctrl-C stops)")
-        uvicorn.run(web, host=host, port=port, log_level="warning")
+        try:
+            uvicorn.run(web, host=host, port=port, log_level="warning")
+        finally:
+            web.state.data.close()
+        # analyses may still be computing in a background thread (inside DuckDB or igraph): leave at once
+        # rather than let the interpreter tear down under them
+        sys.stdout.flush()
+        os._exit(0)

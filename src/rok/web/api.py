@@ -13,7 +13,6 @@ import pandas as pd
 from fastapi import APIRouter, Body, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from rok.errors import InputError
 from rok.web import views
 from rok.web.app import check_csrf, require
 from rok.web.auth import Viewer
@@ -343,5 +342,3 @@ def programme(request: Request, programme_id: int = Path(..., ge=1, le=2**31)) -
     with request.app.state.workspace.session() as s:
         return one(request, programme_doc(s, programme_id))
 
-
-_ = InputError

@@ -12,12 +12,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from rok.errors import InputError, RokError
+from rok.errors import RokError
 from rok.web.auth import COOKIE, RateLimit, Sessions, Viewer, create_scope_table, load_viewer, new_password
 from rok.web.state import DataState
 
@@ -202,5 +202,3 @@ def check_csrf(request: Request, token: str | None) -> None:
     if not viewer.csrf or not token or not secrets.compare_digest(viewer.csrf, token):
         raise PermissionError("the form has no valid CSRF token; reload the page and try again")
 
-
-_ = (HTMLResponse, InputError)

@@ -3,7 +3,6 @@ reports alike (``Links`` says where a region, a domain or a page lives)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
@@ -15,7 +14,7 @@ from rok.analysis.quadrant import QUADRANTS
 from rok.web import views
 from rok.web.charts import Bar, Dot, bar_chart, legend, scatter_chart
 from rok.web.html import fmt, link, table
-from rok.web.labels import ACTOR_LABELS, MAP_INDICATORS
+from rok.web.labels import MAP_INDICATORS
 from rok.web.maps import NO_DATA, europe_svg, region_svg
 from rok.web.state import Analyses
 
@@ -241,10 +240,3 @@ def region_sections(a: Analyses, code: str, links: Links, *, plans_html: str = "
     if plans_html:
         sections.append({"title": "Plans", "id": "plans", "html": plans_html})
     return f"{name}: research profile", subtitle, sections
-
-
-def _finite(v: Any) -> bool:
-    return v is not None and not (isinstance(v, float) and math.isnan(v))
-
-
-_ = ACTOR_LABELS
