@@ -277,3 +277,15 @@ def test_plan_cycle_through_the_pages_is_audited(web_app):  # type: ignore[no-un
     with web_app.state.workspace.session() as s:
         actors = {e.actor for e in audit_trail(s, "plans", plan_id)}
     assert actors == {"editor@example.org"}
+
+
+def test_programme_page_and_api(web_app, anon):  # type: ignore[no-untyped-def]
+    from rok.workspace.programmes import create_programme
+
+    with web_app.state.workspace.session("test") as s:
+        prog = create_programme(s, type="mentoring", name="Twin regions 2026")
+        pid = prog.id
+    assert "Twin regions 2026" in anon.get(f"/programmes/{pid}").text
+    assert f"/programmes/{pid}" in anon.get("/mentoring").text
+    assert anon.get(f"/api/v1/programmes/{pid}").json()["name"] == "Twin regions 2026"
+    assert anon.get("/programmes/999999").status_code == 404

@@ -340,8 +340,34 @@ def programmes_html(request: Request) -> str:
     with request.app.state.workspace.session() as s:
         rows = list_programme_docs(s)
     t = pd.DataFrame(rows, columns=["id", "name", "type", "pairings", "progress"])
-    return table(t, [("name", "programme", None), ("type", "type", None), ("pairings", "pairs", "n0"),
-                     ("progress", "progress", "pct")], empty="No programme in the workspace yet.")
+    return table(t, [("name", "programme", lambda r: link(f"/programmes/{r['id']}", r["name"])), ("type", "type", None),
+                     ("pairings", "pairs", "n0"), ("progress", "progress", "pct")],
+                 empty="No programme in the workspace yet.")
+
+
+@router.get("/programmes/{programme_id}", response_class=HTMLResponse)
+def programme(request: Request, programme_id: int) -> Response:
+    from rok.web.workspace_views import programme_doc
+
+    with request.app.state.workspace.session() as s:
+        doc = programme_doc(s, programme_id)
+    a = request.app.state.data.get()
+
+    def region(code: Any) -> str:
+        return link(f"/regions/{code}", a.profiles.region_name(code)) if code in a.profiles.regions.index else escape(
+            str(code or "–"))
+    pairs = table(pd.DataFrame(doc["pairings"], columns=["id", "mentee", "mentor", "role", "score", "reason"]),
+                  [("mentee", "mentee", lambda r: region(r["mentee"])), ("mentor", "mentor", lambda r: region(r["mentor"])),
+                   ("score", "score", "n2"), ("reason", "why", None)], empty="No pair yet.")
+    acts = table(pd.DataFrame(doc["activities"], columns=["id", "kind", "title", "start", "end", "status", "pairing"]),
+                 [("title", "activity", None), ("kind", "kind", None), ("start", "start", None),
+                  ("status", "status", None)], empty="No activity yet.")
+    prog = doc["progress"]
+    head = (f"<p>{escape(doc['type'].replace('_', ' '))} · {escape(str(doc.get('status') or ''))} · "
+            f"{escape(str(doc.get('start') or ''))} – {escape(str(doc.get('end') or ''))} · progress "
+            f"{fmt(prog['progress'], 'pct')} · milestones {prog['milestones']['done']} of {prog['milestones']['total']}</p>")
+    return render(request, doc["name"], [{"html": head}, {"title": "Pairs", "html": pairs},
+                                         {"title": "Activities", "html": acts}])
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
