@@ -1,8 +1,9 @@
 """Latency benchmark of the web platform on loopback: ``rok serve`` in its own process, a load
 generator of 20 concurrent clients (asyncio + httpx) in this one.
 
-Scenarios: region pages cold (every region's page asked for the first time, analyses already
-computed) and warm (asked again), and the API profile call cold and warm; per scenario the
+Scenarios: region pages cold (every region's page asked for the first time as soon as the first
+page is served, while the server still prerenders the others in the background) and warm (asked
+again), and the API profile call cold and warm; per scenario the
 number of requests, p50, p95, p99 and the throughput, and the server's peak resident memory
 (psutil, sampled every 50 ms). The time from start to the first region page (the analyses of
 the warehouse version computed once) is reported apart.
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
             first = time.perf_counter() - started
             codes = [r["code"] for r in httpx.get(f"{base}/api/v1/regions?limit=1000").json()["items"]]
             rows = []
-            for name, path, rounds in (("region page, cold (first request per region)", "/regions/{}", 1),
+            for name, path, rounds in (("region page, cold (first visit, right after start)", "/regions/{}", 1),
                                        ("region page, warm", "/regions/{}", args.rounds),
                                        ("API profile, cold (first request per region)", "/api/v1/regions/{}/profile", 1),
                                        ("API profile, warm", "/api/v1/regions/{}/profile", args.rounds)):

@@ -160,8 +160,12 @@ def create_app(db: str | Path, workspace: str | Path | None = None, *, secret: s
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(pages_work.router)
+    data.prerender = pages.prerender
     if warm:
-        threading.Thread(target=data.current.warm, daemon=True).start()
+        def start() -> None:
+            data.current.warm()
+            pages.prerender(data.current)
+        threading.Thread(target=start, daemon=True).start()
     return app
 
 

@@ -47,6 +47,12 @@ def home(request: Request, indicator: str = Query("group", max_length=40)) -> Re
         {"title": "Map", "html": html}, {"title": "All regions", "id": "regions", "html": listing}])
 
 
+def prerender(a: Any) -> None:
+    """Every region's page, made once per version in the background (the first visit is then warm)."""
+    for code in a.profiles.activity.index:
+        a.cached_page(("region", code), lambda code=code: region_sections(a, code, SERVER))
+
+
 @router.get("/regions/{code}", response_class=HTMLResponse)
 def region(request: Request, code: str) -> Response:
     a = _data(request)

@@ -165,6 +165,7 @@ class DataState:
         self._candidate: tuple[int, int, int, int] | None = None
         self._candidate_at = 0.0
         self.swaps = 0
+        self.prerender: Any = None  # called with a version's analyses once they are computed
         self._ws, self._ws_at = "0", 0.0
         self.current: Analyses = self._snapshot(force=True)  # type: ignore[assignment]
 
@@ -219,6 +220,8 @@ class DataState:
     def _swap(self, fresh: Analyses) -> None:
         try:
             fresh.warm()
+            if self.prerender is not None:
+                self.prerender(fresh)
         except Exception:  # noqa: BLE001 - logged; the old version keeps serving
             log.exception("computing the analyses of the new warehouse failed; keeping the previous version")
             return
