@@ -212,3 +212,37 @@ def region_svg(maps: MapData, code: str, fill: Mapping[str, str], names: Mapping
     out.append(_inset(maps, box, (x + w * 0.74, y + h * 0.015), w * 0.25, inset_href))
     out.append("</svg>")
     return "".join(out)
+
+
+def europe_pairs_svg(maps: MapData, pairs: Sequence[tuple[str, str]], names: Mapping[str, str], *, title: str,
+                     colours: tuple[str, str] = ("#1a5a93", "#b0612a"), level: int = 2) -> tuple[str, list[str]]:
+    """Lines between region centres over Europe's countries (e.g. mentor -> mentee); ends outside the
+    window of continental Europe are left out and returned, to be listed beside the map."""
+    x, y, w, h = _view(_EUROPE)
+    window = shapely.box(*_EUROPE)
+    out = [f'<svg viewBox="{x:.0f} {y:.0f} {w:.0f} {h:.0f}" class="map" role="img" aria-label="{escape(title)}">'
+           f'<title>{escape(title)}</title><rect x="{x:.0f}" y="{y:.0f}" width="{w:.0f}" height="{h:.0f}" '
+           'fill="#eef3f8"/><g fill="#dfe5eb" stroke="#fff" stroke-width="8">']
+    out += [f'<path d="{d}"/>' for d in maps.paths(0, 0.08).values()]
+    out.append("</g>")
+    left_out: list[str] = []
+    ends: dict[str, int] = {}
+    for a, b in pairs:
+        pa, pb = maps.centre(level, a), maps.centre(level, b)
+        if pa is None or pb is None or not window.contains(shapely.Point(pa)) or not window.contains(shapely.Point(pb)):
+            left_out.append(f"{names.get(a, a)} – {names.get(b, b)}")
+            continue
+        (x1, y1), (x2, y2) = _xy(*pa), _xy(*pb)
+        out.append(f'<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" stroke="#55606b" '
+                   f'stroke-width="9" stroke-opacity="0.5"><title>{escape(names.get(a, a))} – '
+                   f"{escape(names.get(b, b))}</title></line>")
+        ends[a] = 0  # the first of a pair (mentor)
+        ends.setdefault(b, 1)
+    for code, role in ends.items():
+        c = maps.centre(level, code)
+        if c is not None:
+            cx, cy = _xy(*c)
+            out.append(f'<circle cx="{cx:.0f}" cy="{cy:.0f}" r="26" fill="{colours[role]}" stroke="#fff" '
+                       f'stroke-width="6"><title>{escape(names.get(code, code))}</title></circle>')
+    out.append("</svg>")
+    return "".join(out), left_out

@@ -143,12 +143,23 @@ def mentoring(request: Request) -> Response:
                      ("score", "score", "n2")])
     from rok.web.pages_work import programmes_html
 
+    def picture() -> str:
+        from rok.web.maps import europe_pairs_svg
+
+        names = {c: a.profiles.region_name(c) for c in a.profiles.regions.index}
+        svg, outside = europe_pairs_svg(a.maps, list(zip(m["mentor"], m["mentee"], strict=True)), names,
+                                        title="mentoring pairs over Europe")
+        note = (f'<p class="note">Outside the map (outermost regions): {escape("; ".join(outside))}.</p>'
+                if outside else "")
+        return svg + legend({"mentor": "#1a5a93", "mentee": "#b0612a"}) + (
+            '<p class="note">Lines join each mentor to its mentee; hover for names; every pair is in the table '
+            "below.</p>") + note
     return render(request, "Mentoring", [
         {"html": '<p class="lead">Regions of the emerging and moderate groups paired with leaders and strong regions '
                  "of other countries: an optimal assignment on complementarity, structural similarity and shared "
                  "domains. Each pair says what to work on.</p>"},
         {"title": "Programmes", "html": programmes_html(request)},
-        {"title": "The default assignment", "html": html}])
+        {"title": "The default assignment", "html": a.cached_page(("mentoring-map",), picture) + html}])
 
 
 @router.get("/assets/europe.svg")
