@@ -70,7 +70,13 @@ def _text(body: dict[str, Any], key: str, limit: int = 300) -> str:
 @_changes
 def create_cluster_from(app: Any, viewer: Viewer, body: dict[str, Any]) -> dict[str, Any]:
     name, regions = _text(body, "name"), _strings(body, "regions")
-    domains = [f"h2020-part:{d}" if ":" not in d else d for d in _strings(body, "domains")]
+    known = {str(d).upper(): str(d) for d in app.state.data.get().profiles.activity.columns}
+    domains = []
+    for d in _strings(body, "domains"):
+        code = d.split(":", 1)[1] if d.startswith("H2020-PART:") else d
+        if code not in known:
+            raise InputError(f"unknown domain; expected one of {', '.join(known.values())}", column="domains", value=d)
+        domains.append(f"h2020-part:{known[code]}")
     if not viewer.can_edit_regions(regions):
         raise PermissionError(f"{viewer.email} may register clusters only in their own regions")
     with app.state.workspace.session(viewer.email) as s:
