@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint bench bench-ingest bench-profiles bench-networks bench-cooperation bench-workspace clean
+.PHONY: run report test lint bench bench-ingest bench-profiles bench-networks bench-cooperation bench-workspace bench-web clean
 
 # pip runs quietly; its messages (including warnings about this machine's pip configuration)
 # go to .venv/pip.log and are printed only when an install fails.
@@ -28,9 +28,16 @@ $(VENV)/.test-installed: pyproject.toml
 	$(call pip_install,-e '.[test]')
 	@touch $@ $(VENV)/.run-installed
 
+WAREHOUSE := $(or $(ROK_DB),rok.duckdb)
+
+# the warehouse is built once (a later `rok ingest mirror` adds new data); Ctrl-C stops the server
 run: $(VENV)/.run-installed
-	@$(BIN)/rok ingest mirror
+	@test -f $(WAREHOUSE) || $(BIN)/rok ingest mirror
 	@$(BIN)/rok status
+	@$(BIN)/rok serve --host 127.0.0.1 --port 8000
+
+report: $(VENV)/.run-installed
+	@test -f $(WAREHOUSE) || $(BIN)/rok ingest mirror
 	@$(BIN)/rok profile --all --out out
 
 test: $(VENV)/.test-installed
@@ -55,6 +62,10 @@ bench-cooperation: $(VENV)/.test-installed
 .PHONY: bench-agenda
 bench-agenda: $(VENV)/.test-installed
 	$(BIN)/python -m rok.bench.agenda
+
+bench-web: $(VENV)/.test-installed
+	@test -f $(WAREHOUSE) || $(BIN)/rok ingest mirror
+	$(BIN)/python -m rok.bench.web
 
 bench-workspace: $(VENV)/.run-installed
 	$(BIN)/python -m rok.bench.workspace

@@ -278,6 +278,16 @@ def register_profile(app: typer.Typer, friendly: Any) -> None:
         region = resolve.region(region, db, level)
         from rok.cli.main import progress_bar
 
+        if all_regions and (level, counting, measure, years, engine, taxonomy, min_mass) == (
+                2, "fractional", "participations", None, "duckdb", None, None):
+            from rok.web.static_site import write_site  # the web platform's pages, as files
+
+            with progress_bar() as progress:
+                written = write_site(config.db_path(db), out, progress=progress)
+            typer.echo(f"wrote {len(written) - 1} region profiles, {written[0]} and {Path(out) / 'network.html'} "
+                       "(open them in a browser)")
+            return
+
         with progress_bar(enabled=all_regions) as progress:
             progress("computing profiles", 0, 0)
             p = compute(level, counting, measure, years, engine, db, taxonomy, min_mass)

@@ -507,6 +507,7 @@ from rok.cli import analysis as _analysis  # noqa: E402  (the commands need `fri
 from rok.cli import cooperation as _cooperation  # noqa: E402
 from rok.cli import networks as _networks  # noqa: E402
 from rok.cli import regions as _regions  # noqa: E402
+from rok.cli import web as _web  # noqa: E402
 from rok.cli import workspace as _workspace  # noqa: E402
 
 _analysis.register(app, friendly)
@@ -517,6 +518,7 @@ _cooperation.register_search(app, friendly)
 _workspace.register(app, friendly)
 _agenda.register(app, friendly)
 _regions.register(app, friendly)
+_web.register(app, friendly)
 
 
 def main() -> None:
