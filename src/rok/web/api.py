@@ -152,8 +152,11 @@ def profile(request: Request, code: str = Code) -> Response:
 
     def make() -> dict[str, Any]:
         summary = views.region_summary(a, c)
+        advice, why = a.profiles.available("quadrant")  # not advice on a taxonomy of funding instruments
         return {**summary, "performance_reasons": _records(views.performance_reasons(a, c)),
-                "clusters": _records(views.stars(a, c)), "related_opportunities": _records(views.quadrant(a, c)),
+                "clusters": _records(views.stars(a, c)),
+                "related_opportunities": _records(views.quadrant(a, c)) if advice else [],
+                "related_opportunities_note": None if advice else why,
                 "peers": _records(views.peers(a, c))}
     tag = etag_of(request)
     if (hit := _not_modified(request, tag)) is not None:

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from rok.analysis.quadrant import QUADRANTS
+from rok.errors import RokError
 from rok.web import views
 from rok.web.charts import Bar, Dot, bar_chart, legend, scatter_chart
 from rok.web.html import fmt, link, table
@@ -110,6 +111,9 @@ def _reasons(a: Analyses, code: str) -> str:
 
 
 def _quadrant(a: Analyses, code: str, links: Links) -> str:
+    ok, why = a.profiles.available("quadrant")  # not advice on a taxonomy of funding instruments
+    if not ok:
+        return f'<p class="note">Not available: {escape(why)}</p>'
     q = views.quadrant(a, code)
     if q.empty:
         return '<p class="note">No candidate programme parts (the region is specialised in all of them).</p>'
@@ -206,15 +210,19 @@ def region_sections(a: Analyses, code: str, links: Links, *, plans_html: str = "
     sections.append({"title": "Network and integration of research actors", "id": "network",
                      "html": f'<div class="grid"><div><h3>Main partner regions</h3>{net}</div><div><h3>Integration'
                      f"</h3>{integ}</div></div>"})
-    comp = views.complementarity(a, code, "for", 8, top_domains=2)
-    comp_html = table(comp, [("name", "region", lambda r: region_link(r["partner"])), ("score", "score", "n3"),
-                             ("domains", "what it brings", None)])
-    unt = views.untapped(a, code, 8)
-    other = [b if a_ == code else a_ for a_, b in zip(unt["region_a"], unt["region_b"], strict=True)]
-    unt = unt.assign(other=other)
-    unt_html = table(unt, [("other", "region", lambda r: region_link(r["other"])), ("observed", "observed", "n1"),
-                           ("expected", "expected", "n1"), ("complementarity", "complementarity", "n3")],
-                     empty="No untapped pair with this region.")
+    try:  # a region with no specialisation (e.g. below the minimum mass everywhere) has no complementarity
+        comp = views.complementarity(a, code, "for", 8, top_domains=2)
+        comp_html = table(comp, [("name", "region", lambda r: region_link(r["partner"])), ("score", "score", "n3"),
+                                 ("domains", "what it brings", None)])
+        unt = views.untapped(a, code, 8)
+        other = [b if a_ == code else a_ for a_, b in zip(unt["region_a"], unt["region_b"], strict=True)]
+        unt = unt.assign(other=other)
+        unt_html = table(unt, [("other", "region", lambda r: region_link(r["other"])), ("observed", "observed", "n1"),
+                               ("expected", "expected", "n1"), ("complementarity", "complementarity", "n3")],
+                         empty="No untapped pair with this region.")
+    except RokError as exc:
+        comp_html = unt_html = f'<p class="note">Not available: {escape(str(exc))}</p>'
+
     more = f' <a href="{links.partners(code)}">Search partner organisations</a>.' if links.partners else ""
     sections.append({"title": "Complementary regions and untapped partners", "id": "complementarity",
                      "html": f'<div class="grid"><div><h3>Complementary regions</h3>{comp_html}</div><div><h3>Untapped'

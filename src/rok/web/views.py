@@ -34,12 +34,13 @@ def region_table(a: Analyses) -> pd.DataFrame:
         p = a.profiles
         perf = p.performance.table if p.performance is not None else pd.DataFrame()
         rows = []
+        eci = p.complexity.eci if p.available("complexity")[0] else pd.Series(dtype=float)  # not on instruments
         for code in p.activity.index:
             mass = p.critical_mass.loc[code] if code in p.critical_mass.index else None
             rows.append({"code": code, "name": p.region_name(code), "country": str(p.regions["country"].get(code, "")),
                          "group": perf["group"].get(code) if len(perf) else None,
                          "index": _num(perf["index"].get(code)) if len(perf) else None,
-                         "eci": _num(p.complexity.eci.get(code)),
+                         "eci": _num(eci.get(code)),
                          "participations": _num(mass["participations"]) if mass is not None else None,
                          "ec_eur": _num(mass["ec_eur"] / 1e6) if mass is not None else None})
         return pd.DataFrame(rows)
