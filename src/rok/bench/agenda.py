@@ -20,6 +20,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from rok.bench import mirror_warehouse
 from rok.config import mirror_dir
 
 REGIONS = ("ITC4", "ES61", "PL91", "DE21", "RO11")
@@ -56,14 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     console = Console(width=120)
     rows: list[tuple[str, str]] = [("import of the drafting modules (once per process)", f"{imports:.2f} s")]
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.db
-        if db is None:
-            from rok.warehouse import Warehouse
-            from rok.warehouse.ingest import ingest_mirror
-
-            db = str(Path(tmp) / "rok.duckdb")
-            with Warehouse(db) as wh:
-                ingest_mirror(wh, mirror_dir())
+        db = mirror_warehouse(args.db, tmp)
         cold = []
         _CPU.clear()
         for region in regions:

@@ -23,7 +23,7 @@ from types import SimpleNamespace
 from rich.console import Console
 from rich.table import Table
 
-from rok.config import mirror_dir
+from rok.bench import mirror_warehouse
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -42,14 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     console = Console(width=120)
     rows: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.db
-        if db is None:
-            from rok.warehouse import Warehouse
-            from rok.warehouse.ingest import ingest_mirror
-
-            db = str(Path(tmp) / "rok.duckdb")
-            with Warehouse(db) as wh:
-                ingest_mirror(wh, mirror_dir())
+        db = mirror_warehouse(args.db, tmp)
         with open_engine("duckdb", db) as engine:
             p = Profiles.compute(engine, Selection())
             n = Networks.compute(engine, Selection(), organisations=False)

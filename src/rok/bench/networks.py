@@ -17,7 +17,6 @@ import argparse
 import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -25,7 +24,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from rok.config import mirror_dir
+from rok.bench import mirror_warehouse
 
 
 def _timed(func: Callable[[], Any]) -> tuple[float, Any]:
@@ -44,14 +43,7 @@ def main(argv: list[str] | None = None) -> None:
 
     console = Console(width=130)
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.db
-        if db is None:
-            from rok.warehouse import Warehouse
-            from rok.warehouse.ingest import ingest_mirror
-
-            db = str(Path(tmp) / "rok.duckdb")
-            with Warehouse(db) as wh:
-                ingest_mirror(wh, mirror_dir())
+        db = mirror_warehouse(args.db, tmp)
         with open_engine("duckdb", db) as engine:
             total, n = _timed(lambda: Networks.compute(engine, Selection()))
     assert n.org_edges is not None and n.org_nodes is not None

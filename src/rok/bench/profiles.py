@@ -37,7 +37,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from rok.config import mirror_dir
+from rok.bench import mirror_warehouse
 
 
 def _peak_mb() -> float:
@@ -198,14 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     scales = [int(s) for s in args.scales.split(",")]
     console = Console(width=130)
     with tempfile.TemporaryDirectory() as tmp:
-        base = args.db
-        if base is None:
-            from rok.warehouse import Warehouse
-            from rok.warehouse.ingest import ingest_mirror
-
-            base = str(Path(tmp) / "x1.duckdb")
-            with Warehouse(base) as wh:
-                ingest_mirror(wh, mirror_dir())
+        base = mirror_warehouse(args.db, tmp, "x1.duckdb")
         from rok.bench.resample import resample
 
         table = Table(title="measures: region x domain activity and actor mix (NUTS 2, fractional), fresh process each")
