@@ -47,6 +47,7 @@ def test_ingest_while_clients_read(mirror_db: Path, mirror: Path, tmp_path: Path
             statuses.append(r.status_code)
             if r.status_code == 200:
                 answers.append(r.json())
+            time.sleep(0.02)  # a steady stream of reads that leaves the analyses of a new version CPU
 
     readers = [threading.Thread(target=read) for _ in range(4)]
     for t in readers:
