@@ -167,3 +167,17 @@ def test_bad_format_and_document(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="column 'scope'"):
         to_markdown({"title": "x"})
     assert not (tmp_path / "plan.txt").exists()
+
+
+@pytest.mark.parametrize("suffix", ["md", "html", "docx", "pdf"])
+def test_a_plan_written_by_hand_exports(tmp_path: Path, suffix: str) -> None:
+    """A plan made by hand (no analysis behind it) has no evidence, landscape or SWOT: the
+    export says so instead of failing."""
+    doc = {"title": "Hand-written plan for Podkarpackie", "scope": {"type": "region", "regions": ["PL82"]},
+           "evidence": None, "landscape": None, "swot": None, "priorities": None, "actions": None,
+           "indicators": None, "risks": None, "governance": None}
+    text = to_markdown(doc)
+    assert "Evidence: none recorded (written by hand)." in text
+    assert "none found in the data" in text and "## Indicators" in text
+    path = export_plan(doc, tmp_path / f"plan.{suffix}")
+    assert path.stat().st_size > 0

@@ -58,28 +58,28 @@ def plan_blocks(doc: Mapping[str, Any]) -> list[Block]:
     for key in ("title", "scope", "evidence"):
         if key not in doc:
             raise InputError("not a plan document: a key is missing", column=key)
-    ev, scope = doc["evidence"], doc["scope"]
+    ev, scope = doc["evidence"] or {}, doc["scope"] or {}  # a plan written by hand may have neither
     names = scope.get("names") or {}
     out: list[Block] = [("h1", doc["title"])]
-    out.append(("p", f"Scope: {scope['type']} — " + ", ".join(f"{r} {names.get(r, '')}".strip()
+    out.append(("p", f"Scope: {scope.get('type', 'not set')} — " + ", ".join(f"{r} {names.get(r, '')}".strip()
                                                            for r in scope.get("regions", []))
                 + (f"; cluster {', '.join(str(c) for c in scope['clusters'])}" if scope.get("clusters") else "")))
     out.append(("p", f"Evidence: warehouse load {ev.get('load_id')}; selection {ev.get('selection')}; "
-                     f"generated {ev.get('generated_at')}."))
+                     f"generated {ev.get('generated_at')}." if ev else "Evidence: none recorded (written by hand)."))
     if doc.get("notes"):
         out += [("h2", "Notes"), ("ul", list(doc["notes"]))]
     out.append(("h2", "SWOT"))
     for category, heading in _SWOT:
-        items = [i for i in doc.get("swot", []) if i["category"] == category]
+        items = [i for i in (doc.get("swot") or []) if i["category"] == category]
         out.append(("h3", heading))
         out.append(("ul", [f"{i['text']} [{_evidence(i.get('evidence'))}]" for i in items] or ["none found in the data"]))
     out += [("h2", "Priorities"), ("chart", "rca")]
-    for p in doc.get("priorities", []):
+    for p in (doc.get("priorities") or []):
         out.append(("h3", p["title"]))
         out.append(("p", f"Domains: {', '.join(p['domains'])}. {p['rationale']}"))
         out.append(("p", f"Evidence: {_evidence(p.get('evidence'))}"))
     out.append(("h2", "Action plan"))
-    for a in doc.get("actions", []):
+    for a in (doc.get("actions") or []):
         out.append(("h3", a["title"]))
         out.append(("p", a.get("description") or ""))
         out.append(("table", (["", ""], [
@@ -94,7 +94,7 @@ def plan_blocks(doc: Mapping[str, Any]) -> list[Block]:
             out.append(("ul", [_partner(p) for p in a["partners"]]))
     out += [("h2", "Indicators"), ("chart", "indicators")]
     rows = []
-    for i in doc.get("indicators", []):
+    for i in (doc.get("indicators") or []):
         src = i.get("source") or {}
         source = "entered by hand" if src.get("manual") else f"{src.get('measure')} {json.dumps(src.get('params') or {})}"
         base, target = i.get("baseline"), i.get("target")
@@ -147,14 +147,14 @@ def to_markdown(doc: Mapping[str, Any]) -> str:
 # -- HTML ----------------------------------------------------------------------------------
 def _charts(doc: Mapping[str, Any]) -> dict[str, str]:
     rca = []
-    for p in doc.get("priorities", []):
+    for p in (doc.get("priorities") or []):
         for key, value in (p.get("evidence") or {}).items():
             if (key == "rca" or key.endswith("_rca")) and value is not None:
                 who = "" if key == "rca" else f" {key[:-4]}"
                 rca.append((f"{', '.join(p['domains'])}{who}", float(value)))
     charts = {"rca": bars(rca, reference=1.0, title="RCA of the priorities (1 = European average)")}
     parts = []
-    for i in doc.get("indicators", []):
+    for i in (doc.get("indicators") or []):
         if i["type"] != "result" or not i.get("baseline"):
             continue
         base = i["baseline"]
@@ -168,7 +168,7 @@ def _charts(doc: Mapping[str, Any]) -> dict[str, str]:
                      + bars(items, value_format="{:,.3g}", title=i["name"], bar_height=14)
                      + ("" if i.get("target") else '<p class="note">target to be set</p>'))
     charts["indicators"] = "".join(parts)
-    land = [(f"{h['part']} {h['title']}", float(h["projects"])) for x in doc.get("landscape", [])
+    land = [(f"{h['part']} {h['title']}", float(h["projects"])) for x in (doc.get("landscape") or [])
             for h in x["horizon_parts"]]
     unique = list(dict.fromkeys(land))
     charts["landscape"] = bars(unique, value_format="{:,.0f}", title="Horizon Europe projects per programme part")
