@@ -16,8 +16,7 @@ def web_app(mirror_db: Path, tmp_path_factory: pytest.TempPathFactory):  # type:
     """The app on the mirror warehouse and a fresh workspace with an admin, a programme manager,
     an editor of DE21 (Oberbayern) and a viewer (all with password 'password-123')."""
     from rok.web.app import create_app
-    from rok.web.auth import set_scope
-    from rok.workspace.accounts import add_user
+    from rok.workspace.accounts import add_user, set_scope
 
     ws = tmp_path_factory.mktemp("web-workspace") / "workspace.sqlite"
     app = create_app(mirror_db, ws, secret="test-secret", warm=False)
@@ -28,7 +27,7 @@ def web_app(mirror_db: Path, tmp_path_factory: pytest.TempPathFactory):  # type:
         editor = add_user(s, "Eddi Editor", "editor@example.org", "editor", "password-123")
         add_user(s, "Vera Viewer", "viewer@example.org", "viewer", "password-123")
         s.flush()
-        set_scope(s, editor.id, "region", ["DE21"], "test")
+        set_scope(s, editor, "region", ["DE21"], "test")
     yield app
     app.state.data.close()
 

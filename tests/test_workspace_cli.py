@@ -125,7 +125,9 @@ def test_upgrade_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["before"] is None
     again = runner.invoke(app, ["workspace", "upgrade", "--workspace", url])
-    assert "revision 0002 -> 0002" in again.stdout
+    from rok.workspace import Workspace
+
+    assert f"revision {Workspace.head()} -> {Workspace.head()}" in again.stdout
 
 
 @pytest.mark.mirror
