@@ -196,6 +196,35 @@ def test_editor_changes_only_their_region(web_app):  # type: ignore[no-untyped-d
         assert s.get(Plan, theirs["id"]).title == "Niederbayern by the manager"
 
 
+def test_admin_sets_an_editor_scope(web_app):  # type: ignore[no-untyped-def]
+    admin = client_for(web_app, "admin2@example.org")
+    token = csrf_of(admin.get("/admin/users").text)
+    r = admin.post("/admin/users", data={"name": "Nina Editor", "email": "nina@example.org", "role": "editor",
+                                         "password": "password-123", "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303
+    nina = client_for(web_app, "nina@example.org")
+    assert _plan(nina, ["DE22"], "Niederbayern agenda").status_code == 403  # no scope yet
+    r = admin.post("/admin/scopes", data={"email": "nina@example.org", "kind": "region", "refs": "de22",
+                                          "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303
+    assert "region:DE22" in admin.get("/admin/users").text
+    assert _plan(nina, ["DE22"], "Niederbayern agenda").status_code == 201  # the next request sees it
+    assert _plan(nina, ["DE21"], "Oberbayern agenda").status_code == 403
+    for data, status in [({"kind": "galaxy", "refs": "M31"}, 400), ({"kind": "cluster", "refs": "999999"}, 400),
+                         ({"kind": "region", "refs": "DE21", "email": "nobody@example.org"}, 400)]:
+        r = admin.post("/admin/scopes", data={"email": "nina@example.org", "csrf": token, **data})
+        assert r.status_code == status, r.text[:300]
+    editor = client_for(web_app, "editor@example.org")
+    r = editor.post("/admin/scopes", data={"email": "editor@example.org", "kind": "region", "refs": "DE22",
+                                           "csrf": csrf_of(editor.get("/plans/new").text)})
+    assert r.status_code == 403
+    with web_app.state.workspace.session() as s:
+        from rok.workspace.accounts import find_user, scopes_of
+
+        assert scopes_of(s, find_user(s, "nina@example.org").id)["region"] == {"DE22"}
+        assert scopes_of(s, find_user(s, "editor@example.org").id)["region"] == {"DE21"}
+
+
 def test_form_without_csrf_is_refused(web_app):  # type: ignore[no-untyped-def]
     editor = client_for(web_app, "editor@example.org")
     r = editor.post("/plans", data={"title": "no token", "regions": "DE21"})
