@@ -151,11 +151,12 @@ def register(app: typer.Typer, friendly: Any) -> None:
             u = add_user(s, name, email, role, password)
             for kind, refs in given.items():
                 set_scope(s, u, kind, refs, ws.actor)
-            data = {"id": u.id, "name": u.name, "email": u.email, "role": u.role,
-                    "password": "set" if u.password_hash else "none", "scope": _scope_json(scopes_of(s, u.id))}
+            data: dict[str, Any] = {"id": u.id, "name": u.name, "email": u.email, "role": u.role,
+                                    "password": "set" if u.password_hash else "none",
+                                    "scope": _scope_json(scopes_of(s, u.id))}
         _emit(data, fmt, lambda: out.print(f"user {data['id']}: {escape(str(data['name']))} <{data['email']}>, "
                                            f"{data['role']}, password {data['password']}"
-                                           + (f", scope {_scope_text(data['scope'])}" if given else "")))
+                                           + (f", scope {escape(_scope_text(data['scope']))}" if given else "")))
 
     @user_app.command("scope")
     @friendly
@@ -183,9 +184,10 @@ def register(app: typer.Typer, friendly: Any) -> None:
                 raise InputError("no account with this e-mail", column="email", value=email)
             for kind, refs in given.items():
                 set_scope(s, u, kind, refs, ws.actor)
-            data = {"id": u.id, "email": u.email, "role": u.role, "scope": _scope_json(scopes_of(s, u.id))}
-        _emit(data, fmt, lambda: out.print(f"user {data['id']} <{data['email']}>: scope "
-                                           f"{_scope_text(data['scope']) or 'empty'}"))
+            data: dict[str, Any] = {"id": u.id, "email": u.email, "role": u.role,
+                                    "scope": _scope_json(scopes_of(s, u.id))}
+        _emit(data, fmt, lambda: out.print(f"user {data['id']} <{escape(data['email'])}>: scope "
+                                           f"{escape(_scope_text(data['scope'])) or 'empty'}"))
 
     @user_app.command("list")
     @friendly
@@ -194,12 +196,11 @@ def register(app: typer.Typer, friendly: Any) -> None:
         from rok.workspace.accounts import list_users, scopes_of
 
         with _open(workspace) as ws, ws.session() as s:
-            rows = [{"id": u.id, "name": u.name, "email": u.email, "role": u.role,
-                     "scope": _scope_json(scopes_of(s, u.id))} for u in list_users(s)]
+            rows: list[dict[str, Any]] = [{"id": u.id, "name": u.name, "email": u.email, "role": u.role,
+                                           "scope": _scope_json(scopes_of(s, u.id))} for u in list_users(s)]
         _emit(rows, fmt, lambda: _table("users", ["id", "name", "email", "role", "scope"],
                                         [[r["id"], r["name"], r["email"], r["role"], _scope_text(r["scope"])]
                                          for r in rows]))
-
 
 
 def _scope_options(region: list[str] | None, cluster: list[str] | None, plan: list[str] | None) -> dict[str, list[str]]:
