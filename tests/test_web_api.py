@@ -16,8 +16,7 @@ def web_app(mirror_db: Path, tmp_path_factory: pytest.TempPathFactory):  # type:
     """The app on the mirror warehouse and a fresh workspace with an admin, a programme manager,
     an editor of DE21 (Oberbayern) and a viewer (all with password 'password-123')."""
     from rok.web.app import create_app
-    from rok.web.auth import set_scope
-    from rok.workspace.accounts import add_user
+    from rok.workspace.accounts import add_user, set_scope
 
     ws = tmp_path_factory.mktemp("web-workspace") / "workspace.sqlite"
     app = create_app(mirror_db, ws, secret="test-secret", warm=False)
@@ -28,7 +27,7 @@ def web_app(mirror_db: Path, tmp_path_factory: pytest.TempPathFactory):  # type:
         editor = add_user(s, "Eddi Editor", "editor@example.org", "editor", "password-123")
         add_user(s, "Vera Viewer", "viewer@example.org", "viewer", "password-123")
         s.flush()
-        set_scope(s, editor.id, "region", ["DE21"], "test")
+        set_scope(s, editor, "region", ["DE21"], "test")
     yield app
     app.state.data.close()
 
@@ -195,6 +194,35 @@ def test_editor_changes_only_their_region(web_app):  # type: ignore[no-untyped-d
         from rok.workspace.models import Plan
 
         assert s.get(Plan, theirs["id"]).title == "Niederbayern by the manager"
+
+
+def test_admin_sets_an_editor_scope(web_app):  # type: ignore[no-untyped-def]
+    admin = client_for(web_app, "admin2@example.org")
+    token = csrf_of(admin.get("/admin/users").text)
+    r = admin.post("/admin/users", data={"name": "Nina Editor", "email": "nina@example.org", "role": "editor",
+                                         "password": "password-123", "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303
+    nina = client_for(web_app, "nina@example.org")
+    assert _plan(nina, ["DE22"], "Niederbayern agenda").status_code == 403  # no scope yet
+    r = admin.post("/admin/scopes", data={"email": "nina@example.org", "kind": "region", "refs": "de22",
+                                          "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303
+    assert "region:DE22" in admin.get("/admin/users").text
+    assert _plan(nina, ["DE22"], "Niederbayern agenda").status_code == 201  # the next request sees it
+    assert _plan(nina, ["DE21"], "Oberbayern agenda").status_code == 403
+    for data, status in [({"kind": "galaxy", "refs": "M31"}, 400), ({"kind": "cluster", "refs": "999999"}, 400),
+                         ({"kind": "region", "refs": "DE21", "email": "nobody@example.org"}, 400)]:
+        r = admin.post("/admin/scopes", data={"email": "nina@example.org", "csrf": token, **data})
+        assert r.status_code == status, r.text[:300]
+    editor = client_for(web_app, "editor@example.org")
+    r = editor.post("/admin/scopes", data={"email": "editor@example.org", "kind": "region", "refs": "DE22",
+                                           "csrf": csrf_of(editor.get("/plans/new").text)})
+    assert r.status_code == 403
+    with web_app.state.workspace.session() as s:
+        from rok.workspace.accounts import find_user, scopes_of
+
+        assert scopes_of(s, find_user(s, "nina@example.org").id)["region"] == {"DE22"}
+        assert scopes_of(s, find_user(s, "editor@example.org").id)["region"] == {"DE21"}
 
 
 def test_form_without_csrf_is_refused(web_app):  # type: ignore[no-untyped-def]

@@ -119,13 +119,48 @@ def test_clusters_users_and_programmes(workspace_url: str, tiny_warehouse: Path,
     assert rok.json("programme", "list")[0]["name"] == "Twin AA"
 
 
+def test_user_scopes(workspace_url: str, tiny_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ROK_USER", raising=False)
+    rok = Rok(workspace_url, tiny_warehouse)
+    cluster = rok.json("cluster", "add", "AA cluster", "--region", "AA11", "--domain", "D1", "--member", "o1")
+    made = rok.json("user", "add", "Eddi", "ed@example.org", "--role", "editor", "--region", "aa11", "--user", "adm")
+    assert made["scope"] == {"region": ["AA11"], "cluster": [], "plan": []}
+    rok.fails("user", "add", "Vera", "vera@example.org", "--region", "AA11",
+              message="column '--role', value 'viewer': --region, --cluster and --plan are the scope of an editor")
+    shown = rok("user", "scope", "ed@example.org", "--region", "BB11", "--region", "AA12", "--cluster", cluster["id"])
+    assert shown.exit_code == 0 and f"scope region:AA12 region:BB11 cluster:{cluster['id']}" in shown.stdout
+    cleared = rok.json("user", "scope", "ed@example.org", "--clear", "region")
+    assert cleared["scope"] == {"region": [], "cluster": [cluster["id"]], "plan": []}
+    for args, message in [(("nobody@example.org", "--region", "AA11"), "value 'nobody@example.org': no account"),
+                          (("ed@example.org", "--clear", "galaxy"), "value 'galaxy': unknown scope kind; expected one"),
+                          (("ed@example.org", "--cluster", "99"), "column 'cluster', value '99': unknown cluster"),
+                          (("ed@example.org", "--plan", "x"), "value 'x': a plan is named by its id"),
+                          (("ed@example.org", "--region", "A", "--clear", "region"), "both --clear region and"),
+                          (("ed@example.org",), "nothing to change")]:
+        rok.fails("user", "scope", *args, message=message)
+    listed = rok.json("user", "list")
+    assert [(u["email"], u["scope"]["cluster"]) for u in listed] == [("ed@example.org", [cluster["id"]])]
+    table = rok("user", "list").stdout
+    assert f"cluster:{cluster['id']}" in table and "scope" in table
+    from rok.workspace import Workspace
+    from rok.workspace.audit import audit_trail
+
+    with Workspace(workspace_url) as ws, ws.session() as s:
+        trail = audit_trail(s, "editor_scope")
+    assert [(e.actor, e.entity_id.split(":")[1], e.after["refs"]) for e in trail] == [
+        ("adm", "region", ["AA11"]), ("system", "region", ["AA12", "BB11"]), ("system", "cluster", [str(cluster["id"])]),
+        ("system", "region", [])]
+
+
 def test_upgrade_command(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
     result = runner.invoke(app, ["workspace", "upgrade", "--workspace", url, "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["before"] is None
     again = runner.invoke(app, ["workspace", "upgrade", "--workspace", url])
-    assert "revision 0002 -> 0002" in again.stdout
+    from rok.workspace import Workspace
+
+    assert f"revision {Workspace.head()} -> {Workspace.head()}" in again.stdout
 
 
 @pytest.mark.mirror

@@ -31,6 +31,9 @@ FmtOpt = typer.Option("text", "--format", help="text or json.")
 UserOpt = typer.Option(None, "--user", help="Who makes the change, for the audit log (default: $ROK_USER).")
 DbOpt = typer.Option(None, "--db", help="Warehouse file (default: $ROK_DB or ./rok.duckdb).")
 VersionOpt = typer.Option(None, "--version", help="The version you edit (from `show`); a stale one is refused.")
+RegionOpt = typer.Option(None, "--region", help="Editor scope: a region (NUTS code); repeatable.")
+ClusterOpt = typer.Option(None, "--cluster", help="Editor scope: a cluster id; repeatable.")
+PlanOpt = typer.Option(None, "--plan", help="Editor scope: a plan id (covers its later versions); repeatable.")
 
 cluster_app = typer.Typer(help="The cluster registry: propose, import, add, edit, show, profile.", no_args_is_help=True)
 plan_app = typer.Typer(help="Plans: agendas and action plans, their indicators and progress.", no_args_is_help=True)
@@ -134,24 +137,83 @@ def register(app: typer.Typer, friendly: Any) -> None:
                      role: str = typer.Option("viewer", "--role", help="admin, programme_manager, editor or viewer."),
                      password_stdin: bool = typer.Option(False, "--password-stdin",
                                                          help="Read the password from the first line of stdin."),
+                     region: list[str] = RegionOpt, cluster: list[str] = ClusterOpt, plan: list[str] = PlanOpt,
                      workspace: str = WsOpt, user: str = UserOpt, fmt: str = FmtOpt) -> None:
-        """Add an account (password hashed with argon2id)."""
-        from rok.workspace.accounts import add_user
+        """Add an account (password hashed with argon2id); an editor's scope with --region/--cluster/--plan."""
+        from rok.workspace.accounts import add_user, scopes_of, set_scope
 
+        given = _scope_options(region, cluster, plan)
+        if given and role != "editor":
+            raise InputError("--region, --cluster and --plan are the scope of an editor; add --role editor",
+                             column="--role", value=role)
         password = sys.stdin.readline().rstrip("\n") if password_stdin else None
         with _open(workspace, user) as ws, ws.session() as s:
             u = add_user(s, name, email, role, password)
-            data = {"id": u.id, "name": u.name, "email": u.email, "role": u.role,
-                    "password": "set" if u.password_hash else "none"}
+            for kind, refs in given.items():
+                set_scope(s, u, kind, refs, ws.actor)
+            data: dict[str, Any] = {"id": u.id, "name": u.name, "email": u.email, "role": u.role,
+                                    "password": "set" if u.password_hash else "none",
+                                    "scope": _scope_json(scopes_of(s, u.id))}
         _emit(data, fmt, lambda: out.print(f"user {data['id']}: {escape(str(data['name']))} <{data['email']}>, "
-                                           f"{data['role']}, password {data['password']}"))
+                                           f"{data['role']}, password {data['password']}"
+                                           + (f", scope {escape(_scope_text(data['scope']))}" if given else "")))
+
+    @user_app.command("scope")
+    @friendly
+    def user_scope_cmd(email: str = typer.Argument(..., help="The editor's e-mail address."),
+                       region: list[str] = RegionOpt, cluster: list[str] = ClusterOpt, plan: list[str] = PlanOpt,
+                       clear: list[str] = typer.Option(None, "--clear", help="Empty this kind (region, cluster "
+                                                                             "or plan); repeatable."),
+                       workspace: str = WsOpt, user: str = UserOpt, fmt: str = FmtOpt) -> None:
+        """Set what an editor may change: each kind given replaces that kind's list, the others stay."""
+        from rok.workspace.accounts import SCOPE_KINDS, find_user, scopes_of, set_scope
+
+        given = _scope_options(region, cluster, plan)
+        for kind in clear or []:
+            if kind not in SCOPE_KINDS:
+                raise InputError(f"unknown scope kind; expected one of {', '.join(SCOPE_KINDS)}", column="--clear",
+                                 value=kind)
+            if kind in given:
+                raise InputError(f"both --clear {kind} and --{kind} given", column="--clear", value=kind)
+            given[kind] = []
+        if not given:
+            raise InputError("nothing to change; give --region, --cluster, --plan or --clear", column="scope")
+        with _open(workspace, user) as ws, ws.session() as s:
+            u = find_user(s, email)
+            if u is None:
+                raise InputError("no account with this e-mail", column="email", value=email)
+            for kind, refs in given.items():
+                set_scope(s, u, kind, refs, ws.actor)
+            data: dict[str, Any] = {"id": u.id, "email": u.email, "role": u.role,
+                                    "scope": _scope_json(scopes_of(s, u.id))}
+        _emit(data, fmt, lambda: out.print(f"user {data['id']} <{escape(data['email'])}>: scope "
+                                           f"{escape(_scope_text(data['scope'])) or 'empty'}"))
 
     @user_app.command("list")
     @friendly
     def user_list_cmd(workspace: str = WsOpt, fmt: str = FmtOpt) -> None:
-        """The accounts."""
-        from rok.workspace.accounts import list_users
+        """The accounts, with the scope of each editor."""
+        from rok.workspace.accounts import list_users, scopes_of
 
         with _open(workspace) as ws, ws.session() as s:
-            rows = [{"id": u.id, "name": u.name, "email": u.email, "role": u.role} for u in list_users(s)]
-        _emit(rows, fmt, lambda: _table("users", ["id", "name", "email", "role"], [list(r.values()) for r in rows]))
+            rows: list[dict[str, Any]] = [{"id": u.id, "name": u.name, "email": u.email, "role": u.role,
+                                           "scope": _scope_json(scopes_of(s, u.id))} for u in list_users(s)]
+        _emit(rows, fmt, lambda: _table("users", ["id", "name", "email", "role", "scope"],
+                                        [[r["id"], r["name"], r["email"], r["role"], _scope_text(r["scope"])]
+                                         for r in rows]))
+
+
+def _scope_options(region: list[str] | None, cluster: list[str] | None, plan: list[str] | None) -> dict[str, list[str]]:
+    """The kinds given on the command line and their refs."""
+    return {kind: refs for kind, refs in (("region", region), ("cluster", cluster), ("plan", plan)) if refs}
+
+
+def _scope_json(scope: dict[str, set[str]]) -> dict[str, list[Any]]:
+    """Regions as codes, clusters and plans as ids, each sorted."""
+    return {kind: [int(r) if kind != "region" and r.isdigit() else r
+                   for r in sorted(refs, key=lambda r: (not r.isdigit(), int(r) if r.isdigit() else 0, r))]
+            for kind, refs in scope.items()}
+
+
+def _scope_text(scope: dict[str, list[Any]]) -> str:
+    return " ".join(f"{kind}:{ref}" for kind, refs in scope.items() for ref in refs)

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rok.errors import RokError
-from rok.web.auth import COOKIE, RateLimit, Sessions, Viewer, create_scope_table, load_viewer, new_password
+from rok.web.auth import COOKIE, RateLimit, Sessions, Viewer, load_viewer, new_password
 from rok.web.state import DataState
 
 __all__ = ["create_app", "ensure_admin", "problem", "MAX_BODY"]
@@ -110,7 +110,6 @@ def create_app(db: str | Path, workspace: str | Path | None = None, *, secret: s
 
     data = DataState(db, settle=settle)
     ws = Workspace(workspace_url(workspace))
-    create_scope_table(ws.engine)
     app = FastAPI(title="rok: Regions of Knowledge", version="1",
                   description="Research profiles, networks and cooperation of Europe's regions (REST API, JSON and CSV).",
                   docs_url="/api/v1/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")

@@ -3,7 +3,8 @@ change what.
 
 Roles (the workspace's accounts): ``admin`` and ``programme_manager`` change everything;
 ``editor`` changes (and sees the drafts of) only the regions, clusters and plans assigned to
-them (their scope, kept in the ``web_editor_scopes`` table beside the workspace tables);
+them (their scope: the workspace's ``editor_scopes``, set with ``rok user scope`` or on the
+Accounts page);
 ``viewer`` and anonymous visitors read what is public: never a draft.
 
 A session is ``{"uid", "csrf"}`` signed with itsdangerous (HMAC-SHA1 over the secret key,
@@ -22,27 +23,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import Column, Integer, MetaData, String, Table, UniqueConstraint, delete, insert, select
 from sqlalchemy.orm import Session
 
-from rok.workspace.models import AuditEntry, Cluster, Plan, User, utcnow
+from rok.workspace.accounts import scopes_of
+from rok.workspace.models import SCOPE_KINDS, Cluster, Plan, User
 
-__all__ = ["Viewer", "Sessions", "RateLimit", "SCOPES", "scope_table", "load_viewer", "set_scope", "new_password"]
+__all__ = ["Viewer", "Sessions", "RateLimit", "SCOPES", "load_viewer", "new_password"]
 
 COOKIE = "rok_session"
-_meta = MetaData()
-#: Editor scopes: (user, kind, ref) with kind region | cluster | plan.
-scope_table = Table("web_editor_scopes", _meta,
-                    Column("id", Integer, primary_key=True),
-                    Column("user_id", Integer, nullable=False, index=True),
-                    Column("kind", String(10), nullable=False),
-                    Column("ref", String(60), nullable=False),
-                    UniqueConstraint("user_id", "kind", "ref"))
-SCOPES = ("region", "cluster", "plan")
-
-
-def create_scope_table(engine: Any) -> None:
-    _meta.create_all(engine, checkfirst=True)
+SCOPES = SCOPE_KINDS
 
 
 @dataclass
@@ -98,28 +87,10 @@ def load_viewer(session: Session, uid: int, csrf: str) -> Viewer | None:
     user = session.get(User, uid)
     if user is None:
         return None
-    v = Viewer(user.id, user.email, user.name, user.role, csrf)
-    for kind, ref in session.execute(select(scope_table.c.kind, scope_table.c.ref)
-                                     .where(scope_table.c.user_id == uid)):
-        if kind == "region":
-            v.regions.add(ref)
-        elif kind == "cluster" and ref.isdigit():
-            v.clusters.add(int(ref))
-        elif kind == "plan" and ref.isdigit():
-            v.plans.add(int(ref))
-    return v
-
-
-def set_scope(session: Session, user_id: int, kind: str, refs: Iterable[str], actor: str) -> None:
-    """Replace a user's scope of one kind; recorded in the workspace audit log."""
-    before = sorted(r for (r,) in session.execute(select(scope_table.c.ref).where(
-        scope_table.c.user_id == user_id, scope_table.c.kind == kind)))
-    after = sorted({str(r).strip().upper() if kind == "region" else str(r).strip() for r in refs if str(r).strip()})
-    session.execute(delete(scope_table).where(scope_table.c.user_id == user_id, scope_table.c.kind == kind))
-    for ref in after:
-        session.execute(insert(scope_table).values(user_id=user_id, kind=kind, ref=ref))
-    session.add(AuditEntry(at=utcnow(), actor=actor, action="update", entity="editor_scope",
-                           entity_id=f"{user_id}:{kind}", before={"refs": before}, after={"refs": after}))
+    scope = scopes_of(session, uid)
+    return Viewer(user.id, user.email, user.name, user.role, csrf, regions=scope["region"],
+                  clusters={int(c) for c in scope["cluster"] if c.isdigit()},
+                  plans={int(p) for p in scope["plan"] if p.isdigit()})
 
 
 def new_password() -> str:

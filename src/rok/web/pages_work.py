@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from rok.errors import InputError
 from rok.web.app import check_csrf, require
-from rok.web.auth import COOKIE, SCOPES, Viewer, set_scope
+from rok.web.auth import COOKIE, SCOPES, Viewer
 from rok.web.html import fmt, link, table
 from rok.web.pages import render
 from rok.web.workspace_views import (
@@ -374,15 +374,12 @@ def programme(request: Request, programme_id: int) -> Response:
 def users(request: Request) -> Response:
     v: Viewer = request.state.viewer
     require(v.role == "admin", "accounts are managed by admins")
-    from rok.web.auth import scope_table
-    from rok.workspace.accounts import list_users
+    from rok.workspace.accounts import list_users, scope_labels, scopes_of
     from rok.workspace.models import ROLES
 
     with request.app.state.workspace.session() as s:
-        people = list_users(s)
-        scopes = s.execute(scope_table.select()).mappings().all()
-        rows = [{"name": u.name, "email": u.email, "role": u.role,
-                 "scope": " ".join(f"{r['kind']}:{r['ref']}" for r in scopes if r["user_id"] == u.id)} for u in people]
+        rows = [{"name": u.name, "email": u.email, "role": u.role, "scope": " ".join(scope_labels(scopes_of(s, u.id)))}
+                for u in list_users(s)]
     csrf = _csrf_field(request)
     roles = "".join(f"<option>{r}</option>" for r in ROLES)
     kinds = "".join(f"<option>{k}</option>" for k in SCOPES)
@@ -420,13 +417,11 @@ def scope_set(request: Request, email: str = Form(..., max_length=320), kind: st
               refs: str = Form("", max_length=2000), csrf: str = Form("", max_length=100)) -> Response:
     v = _form_csrf(request, csrf)
     require(v.role == "admin", "accounts are managed by admins")
-    from rok.workspace.accounts import find_user
+    from rok.workspace.accounts import find_user, set_scope
 
-    if kind not in SCOPES:
-        raise InputError(f"unknown scope kind; expected one of {', '.join(SCOPES)}", column="kind", value=kind)
     with request.app.state.workspace.session(v.email) as s:
         user = find_user(s, email)
         if user is None:
             raise InputError("no account with this e-mail", column="email", value=email)
-        set_scope(s, user.id, kind, refs.split(), v.email)
+        set_scope(s, user, kind, refs.split(), v.email)
     return _back("/admin/users")

@@ -28,14 +28,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 __all__ = [
-    "Base", "User", "AuditEntry", "Cluster", "ClusterDomain", "ClusterMember", "Plan", "SwotItem",
+    "Base", "User", "EditorScope", "AuditEntry", "Cluster", "ClusterDomain", "ClusterMember", "Plan", "SwotItem",
     "Priority", "Action", "Milestone", "Indicator", "TargetMilestone", "Measurement", "Risk",
     "Programme", "Pairing", "Activity", "Outcome", "ROLES", "PLAN_KINDS", "PLAN_STATUSES",
     "SCOPE_TYPES", "SWOT_CATEGORIES", "ACTION_STATUSES", "PROGRAMME_TYPES", "OUTCOME_KINDS",
-    "ACTIVITY_KINDS", "INDICATOR_TYPES", "DIRECTIONS",
+    "ACTIVITY_KINDS", "INDICATOR_TYPES", "DIRECTIONS", "SCOPE_KINDS",
 ]
 
 ROLES = ("admin", "programme_manager", "editor", "viewer")
+SCOPE_KINDS = ("region", "cluster", "plan")  # what an editor's scope names
 PLAN_KINDS = ("research_agenda", "joint_action_plan", "regional_action_plan", "cluster_roadmap")
 PLAN_STATUSES = ("draft", "endorsed", "implementing", "closed")
 SCOPE_TYPES = ("region", "cluster", "consortium")
@@ -78,6 +79,17 @@ class User(Versioned, Base):
     role: Mapped[str] = mapped_column(String(40))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class EditorScope(Base):
+    """One thing an ``editor`` may change: a region (NUTS code), a cluster id or a plan id."""
+
+    __tablename__ = "editor_scopes"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "ref"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # SCOPE_KINDS
+    ref: Mapped[str] = mapped_column(String(60))
 
 
 class AuditEntry(Base):
