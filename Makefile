@@ -40,8 +40,11 @@ report: $(VENV)/.run-installed
 	@test -f $(WAREHOUSE) || $(BIN)/rok ingest mirror
 	@$(BIN)/rok profile --all --out out
 
+# two processes (pytest-xdist), one file per process at a time so that a file's module fixtures
+# are built once; each process builds its own mirror warehouse. TEST_JOBS=0 runs in one process.
+TEST_JOBS ?= 2
 test: $(VENV)/.test-installed
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(if $(filter-out 0,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadfile)
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests
