@@ -272,6 +272,23 @@ def test_programme_requires_a_higher_group_and_shows_both_sides() -> None:
     assert sorted(auto["mentee"]) == ["IT01", "RO01"] and set(auto["mentor"]) <= {"AT01", "DE01", "FR01"}
 
 
+def test_domains_to_work_on_by_taxonomy_kind() -> None:
+    """Knowledge taxonomy: the mentor's specialisations the mentee lacks, ranked by the mentee's
+    density; instrument taxonomy (relatedness not advice): the same domains ranked by the
+    mentor's RCA, and no density is shown."""
+    fake = _fake_profiles({"AT01": ("leader", 140.0), "RO01": ("emerging", 40.0)})
+    fake.specialised.loc["AT01"] = [1, 1, 1]
+    fake.specialised.loc["RO01"] = [0, 0, 0]
+    fake.rca.loc["AT01"] = [1.5, 3.0, 2.0]
+    fake.density.loc["RO01"] = [80.0, 20.0, 50.0]
+    knowledge = mentoring_programme(fake, mentees=["RO01"], mentors=["AT01"], capacity=1, n_domains=2)
+    assert knowledge.loc[0, "domains_to_work_on"] == "D1 (density 80); D3 (density 50)"
+    fake.kind = "instrument"
+    instrument = mentoring_programme(fake, mentees=["RO01"], mentors=["AT01"], capacity=1, n_domains=2)
+    assert instrument.loc[0, "domains_to_work_on"] == "D2 (the mentor's RCA 3.00); D3 (the mentor's RCA 2.00)"
+    assert instrument.loc[0, "mentor_strengths"] == "D2: RCA 3.00; D3: RCA 2.00"
+
+
 # -- scores ---------------------------------------------------------------------------------------
 def test_pair_score_terms() -> None:
     regions = ["AT01", "DE01", "FR01"]
@@ -324,6 +341,7 @@ def test_mirror_programme_for_every_mentee(profiles) -> None:  # noqa: ANN001
     assert out.groupby("mentor").size().max() <= cap
     assert (out["mentee"].str[:2] != out["mentor"].str[:2]).all()
     assert out["domains_to_work_on"].str.len().gt(0).all()
+    assert profiles.kind == "instrument" and not out["domains_to_work_on"].str.contains("density").any()
     assert all(higher_group(b, a) for a, b in zip(out["mentee_group"], out["mentor_group"], strict=True))
     assert out[["mentee_index", "mentor_index"]].notna().all().all()
     again = mentoring_programme(profiles, capacity=cap, complementarity=c)
@@ -338,8 +356,13 @@ def test_mirror_ties_and_bad_input(profiles, mirror_db: Path) -> None:  # noqa: 
         ties = region_edges(e, Selection())
     out = mentoring_programme(profiles, mentees=["EL41", "PL72"], mentors=["DE21", "NL33"], capacity=1, ties=ties)
     assert len(out) == 2 and out["ties_weight"].notna().all()
-    for weight, text in zip(out["ties_weight"], out["existing_ties"], strict=True):
-        assert (text == "no ties yet") if weight == 0 else text.startswith("co-participation weight")
+    joint = {tuple(sorted((s, t))): n for s, t, n in zip(ties["source"], ties["target"], ties["projects"],
+                                                         strict=True)}
+    for mentee, mentor, weight, text in zip(out["mentee"], out["mentor"], out["ties_weight"], out["existing_ties"],
+                                            strict=True):
+        n = joint.get(tuple(sorted((mentee, mentor))), 0)
+        assert text == ("no joint projects yet" if weight == 0 else
+                        f"{n:,} joint projects (co-participation weight {weight:.2f})")
     with pytest.raises(InputError, match="mentor list is empty"):
         mentoring_programme(profiles, mentees=["EL41"], mentors=[])
     with pytest.raises(InputError, match="DE21 is in both"):

@@ -79,6 +79,9 @@ def test_profile_matches_the_analyses(anon, web_app):  # type: ignore[no-untyped
     assert points == pytest.approx(doc["index"], rel=1e-6)  # the reasons add up to the index
     assert all(not r["label"].islower() for r in doc["performance_reasons"])  # human labels, not keys
     assert [x["peer"] for x in doc["peers"]] == list(p.peers_of("DE21", k=8)["peer"])
+    fp = next(r for r in doc["performance_reasons"] if r["indicator"] == "fp_participations")
+    assert fp["label"] == "EU research project participations per million inhabitants"
+    assert fp["value"] == pytest.approx(1e6 * float(p.performance.values.loc["DE21", "fp_participations"]))
 
 
 def test_every_analysis_endpoint_answers(anon):  # type: ignore[no-untyped-def]

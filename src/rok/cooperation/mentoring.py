@@ -286,9 +286,13 @@ def mentoring_programme(
     ``score, complementarity`` (raw ``C[mentor -> mentee]``), ``similarity, shared_domains,
     standing`` (the groups and indices compared, as text), ``domains_to_work_on`` (the top
     ``n_domains`` domains by ``M_mentor[d] * (1 - M_mentee[d]) * RD_mentee[d]``: the mentor
-    is specialised, the mentee not yet but related; with the mentee's density),
-    ``mentor_strengths`` (the mentor's RCA in those domains), ``existing_ties`` (text) and
-    ``ties_weight`` (the co-participation weight of the pair, both directions summed).
+    is specialised, the mentee not yet but related; with the mentee's density. On a taxonomy
+    of funding instruments, where relatedness is not advice, by ``M_mentor[d] * (1 -
+    M_mentee[d]) * RCA_mentor[d]`` instead: the mentor's specialisations the mentee lacks,
+    strongest first, with the mentor's RCA),
+    ``mentor_strengths`` (the mentor's RCA in those domains), ``existing_ties`` (text: the
+    joint projects and the weight) and ``ties_weight`` (the co-participation weight of the
+    pair, both directions summed).
     """
     known = list(profiles.activity.index)
     if (mentees is None) != (mentors is None):
@@ -327,29 +331,40 @@ def mentoring_programme(
     pairs = assign_mentors(scores, capacity=capacity, transnational=transnational, exclusions=exclusions,
                            groups=group_of, group_limits=group_limits)
 
-    weight_of = _tie_weights(ties)
+    weight_of, projects_of = _tie_weights(ties)
     mm = (m.fillna(0) > 0).astype(float)
     dens = profiles.density.reindex(columns=mm.columns)
     rca = profiles.rca.reindex(columns=mm.columns)
+    related = getattr(profiles, "kind", "knowledge") != "instrument"  # relatedness is advice on knowledge only
     rows: list[dict[str, Any]] = []
     for mentee, mentor, score in pairs.itertuples(index=False):
         pair = mm.reindex([mentor, mentee]).fillna(0.0)
-        density_row = dens.reindex([mentee]).fillna(0.0).iloc[0]
-        gain = pair.iloc[0] * (1.0 - pair.iloc[1]) * density_row
+        if related:
+            density_row = dens.reindex([mentee]).fillna(0.0).iloc[0]
+            gain = pair.iloc[0] * (1.0 - pair.iloc[1]) * density_row
+        else:  # what the mentor is specialised in and the mentee is not, by the mentor's RCA: a fact
+            gain = pair.iloc[0] * (1.0 - pair.iloc[1]) * rca.reindex([mentor]).fillna(0.0).iloc[0]
         gain = gain[gain > 0]
         order = sorted(gain.index, key=lambda d: (-gain[d], str(d)))[:n_domains]
-        if order:
+        if order and related:
             work = "; ".join(f"{profiles.domain_name(d)} (density {density_row[d]:.0f})" for d in order)
-            strengths = "; ".join(f"{profiles.domain_name(d)}: RCA {rca.at[mentor, d]:.2f}" for d in order)
-        else:
+        elif order:
+            work = "; ".join(f"{profiles.domain_name(d)} (the mentor's RCA {rca.at[mentor, d]:.2f})" for d in order)
+        elif related:
             work = "none: the mentor has no specialisation the mentee lacks and is related to"
-            strengths = "none in the mentee's related domains"
+        else:
+            work = "none: the mentor has no specialisation the mentee lacks"
+        strengths = ("; ".join(f"{profiles.domain_name(d)}: RCA {rca.at[mentor, d]:.2f}" for d in order) if order
+                     else "none in the mentee's related domains" if related else "none the mentee lacks")
         if weight_of is None:
             tie_w, tie_text = float("nan"), "ties not given"
         else:
             low, high = sorted((mentee, mentor))
             tie_w = float(weight_of.get((low, high), 0.0))
-            tie_text = "no ties yet" if tie_w == 0 else f"co-participation weight {tie_w:g}"
+            shared = projects_of.get((low, high)) if projects_of is not None else None
+            tie_text = ("no joint projects yet" if tie_w == 0 else
+                        f"{shared:,} joint projects (co-participation weight {tie_w:.2f})" if shared else
+                        f"co-participation weight {tie_w:.2f}")
         g_a, i_a = group_and_index(ranks, mentee)
         g_b, i_b = group_and_index(ranks, mentor)
         rows.append({"mentee": mentee, "mentee_name": profiles.region_name(mentee), "mentee_group": g_a,
@@ -364,18 +379,26 @@ def mentoring_programme(
     return pd.DataFrame(rows, columns=_COLUMNS)
 
 
-def _tie_weights(ties: pd.DataFrame | None) -> dict[tuple[str, str], float] | None:
+def _tie_weights(ties: pd.DataFrame | None) -> tuple[dict[tuple[str, str], float] | None,
+                                                     dict[tuple[str, str], int] | None]:
+    """Per unordered pair: the summed weight, and the distinct joint projects when ``ties`` has a
+    ``projects`` column (region edges hold one row per pair, ``source <= target``, so the count
+    is that row's; rows given both ways are summed for the weight and the larger count kept)."""
     if ties is None:
-        return None
+        return None, None
     lacking = [c for c in ("source", "target", "weight") if c not in ties.columns]
     if lacking:
         raise InputError(f"ties lacks columns {lacking}; expected region edges source, target, weight",
                          column=lacking[0])
     out: dict[tuple[str, str], float] = {}
-    for s, t, w in zip(ties["source"], ties["target"], ties["weight"], strict=True):
+    projects: dict[tuple[str, str], int] | None = {} if "projects" in ties.columns else None
+    counts = ties["projects"] if projects is not None else [0] * len(ties)
+    for s, t, w, n in zip(ties["source"], ties["target"], ties["weight"], counts, strict=True):
         low, high = sorted((str(s), str(t)))
         out[(low, high)] = out.get((low, high), 0.0) + float(w)
-    return out
+        if projects is not None:
+            projects[(low, high)] = max(projects.get((low, high), 0), int(n))
+    return out, projects
 
 
 def _complementarity(profiles: Profiles) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["INDICATOR_LABELS", "ACTOR_LABELS", "MAP_INDICATORS", "indicator_label", "actor_label"]
+__all__ = ["INDICATOR_LABELS", "INDICATOR_SCALE", "ACTOR_LABELS", "MAP_INDICATORS", "indicator_label", "actor_label"]
 
 #: The performance indicators (keys of rok.analysis.indicators.DEFAULT_SPEC), in plain words.
 INDICATOR_LABELS: dict[str, str] = {
@@ -12,9 +12,12 @@ INDICATOR_LABELS: dict[str, str] = {
     "hrst": "People working in science and technology (% of population)",
     "tertiary": "Adults 25-64 with a university degree (%)",
     "hightech": "Jobs in high-tech sectors (% of employment)",
-    "fp_participations": "EU research project participations per inhabitant",
+    "fp_participations": "EU research project participations per million inhabitants",
     "fp_funding": "EU research funding received per inhabitant (EUR)",
 }
+
+#: Shown multiplied by this factor, so that the label's unit holds (the index uses the raw ratio).
+INDICATOR_SCALE: dict[str, float] = {"fp_participations": 1e6}
 
 ACTOR_LABELS: dict[str, str] = {
     "HES": "universities", "REC": "research organisations", "PRC": "firms",

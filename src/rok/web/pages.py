@@ -157,7 +157,10 @@ def mentoring(request: Request) -> Response:
     return render(request, "Mentoring", [
         {"html": '<p class="lead">Regions of the emerging and moderate groups paired with leaders and strong regions '
                  "of other countries: an optimal assignment on complementarity, structural similarity and shared "
-                 "domains. Each pair says what to work on.</p>"},
+                 "domains. Each pair says what to work on"
+                 + (": programme parts where the mentor is specialised and the mentee is not (relatedness is not "
+                    "advice on this taxonomy of funding instruments)" if a.profiles.kind == "instrument" else "")
+                 + ".</p>"},
         {"title": "Programmes", "html": programmes_html(request)},
         {"title": "The default assignment", "html": a.cached_page(("mentoring-map",), picture) + html}])
 

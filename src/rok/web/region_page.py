@@ -224,11 +224,15 @@ def region_sections(a: Analyses, code: str, links: Links, *, plans_html: str = "
         comp_html = unt_html = f'<p class="note">Not available: {escape(str(exc))}</p>'
 
     more = f' <a href="{links.partners(code)}">Search partner organisations</a>.' if links.partners else ""
+    instrument = a.profiles.kind == "instrument"
+    caveat = (" On this taxonomy of funding instruments relatedness is not advice (see Related opportunities): "
+              "these lists point to regions worth a look, they are not recommendations." if instrument else "")
     sections.append({"title": "Complementary regions and untapped partners", "id": "complementarity",
                      "html": f'<div class="grid"><div><h3>Complementary regions</h3>{comp_html}</div><div><h3>Untapped'
                      f"</h3>{unt_html}</div></div><p class='note'>Complementary: strong where {escape(name)} is not yet "
-                     "specialised but has related capabilities. Untapped: complementary pairs that work together less "
-                     f"than the gravity model expects (observed vs expected joint work).{more}</p>"})
+                     "specialised but has related capabilities; 'what it brings' gives each programme part's share of "
+                     "the score. Untapped: complementary pairs that work together less "
+                     f"than the gravity model expects (observed vs expected joint work).{caveat}{more}</p>"})
     m = views.mentoring_of(a, code)
     role = "mentee" if (m["mentee"] == code).any() else "mentor" if len(m) else ""
     m = m.assign(other=[r["mentor"] if r["mentee"] == code else r["mentee"] for r in m.to_dict("records")])
@@ -236,6 +240,9 @@ def region_sections(a: Analyses, code: str, links: Links, *, plans_html: str = "
                        ("domains_to_work_on", "to work on", None), ("existing_ties", "ties", None),
                        ("score", "score", "n2")], empty="Not in the default mentoring programme (it pairs emerging "
                                                         "and moderate regions with leaders and strong ones).")
+    if len(m) and instrument:
+        m_html += ('<p class="note">To work on: programme parts where the mentor is specialised and the mentee is '
+                   "not, strongest first (relatedness is not advice on this taxonomy of funding instruments).</p>")
     if len(m) and links.domain is not None:  # the server's pages (the static ones keep the table: size)
         names = _names(a)
         lines = [(code, o, "#8a5a00" if role == "mentee" else "#1a5a93") for o in m["other"]]

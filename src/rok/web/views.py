@@ -10,7 +10,7 @@ import pandas as pd
 
 from rok.analysis.quadrant import QUADRANTS
 from rok.errors import InputError
-from rok.web.labels import ACTOR_LABELS, indicator_label
+from rok.web.labels import ACTOR_LABELS, INDICATOR_SCALE, indicator_label
 from rok.web.state import Analyses
 
 __all__ = ["GROUP_COLOURS", "region_table", "region_summary", "performance_reasons", "peers", "partners_of",
@@ -73,6 +73,7 @@ def performance_reasons(a: Analyses, code: str) -> pd.DataFrame:
     c = p.performance.contributions
     own = c[c["region"] == code].copy()
     own.insert(1, "label", [indicator_label(k) for k in own["indicator"]])
+    own["value"] = own["value"] * own["indicator"].map(INDICATOR_SCALE).fillna(1.0)  # in the label's unit
     return own.drop(columns=["region"]).sort_values("points", ascending=False, na_position="last")
 
 
@@ -228,6 +229,6 @@ def map_values(a: Analyses, indicator: str) -> tuple[dict[str, Any], str]:
         key = indicator[4:]
         if p.performance is None or key not in p.performance.values.columns:
             return {}, "number"
-        col = p.performance.values[key]
+        col = p.performance.values[key] * INDICATOR_SCALE.get(key, 1.0)  # in the label's unit
         return {c: float(v) for c, v in col.items() if _num(v) is not None}, "number"
     return {c: float(v) for c, v in t[indicator].items() if _num(v) is not None}, "number"
