@@ -168,7 +168,7 @@ def region_sections(a: Analyses, code: str, links: Links, *, plans_html: str = "
     strong = spec[spec["specialised"]]
     if len(strong):
         lead.append(f" Specialised in {len(strong)} of {p.activity.shape[1]} programme parts, most in "
-                    + ", ".join(escape(n) for n in strong["domain_name"].head(3)) + ".")
+                    + "; ".join(escape(n) for n in strong["domain_name"].head(3)) + ".")  # names hold commas
     sections = [{"html": f'<p class="lead">{"".join(lead)}</p>'}]
     mass = [("EU research participations (Horizon 2020)", fmt(s.get("participations"), "n0")),
             ("EU funding received (million EUR)", fmt(s.get("ec_eur"), "n1")),
@@ -181,11 +181,13 @@ def region_sections(a: Analyses, code: str, links: Links, *, plans_html: str = "
     sections.append({"title": "Where it stands", "id": "map", "html": f'<div class="grid"><div>{_map(a, code, links, peer_codes)}</div>'
                      f"<div><h3>Critical mass</h3>{mass_html}</div></div>"})
     sections.append({"title": "Performance and its reasons", "id": "performance", "html": _reasons(a, code)})
-    bars = [Bar(r["domain_name"], float(r["rca"]), "#1a5a93" if r["rca"] >= 1 else "#8fa8c0")
+    bars = [Bar(r["domain_name"], float(r["rca"]), "#1a5a93" if r["specialised"] else "#8fa8c0")
             for r in spec.to_dict("records")]
+    floor = p.selection.min_mass  # RCA >= 1 on fewer participations is not counted as a specialisation
     spec_html = bar_chart(bars, title="specialisation (RCA) by programme part", reference=1.0,
                           reference_label="1 = European average") + legend(
-        {"specialised (RCA ≥ 1)": "#1a5a93", "not specialised": "#8fa8c0"})
+        {f"specialised (RCA ≥ 1{f' and at least {floor:g} participations' if floor else ''})": "#1a5a93",
+         "not specialised": "#8fa8c0"})
     st = views.stars(a, code)
     st = st.assign(stars_text=["★" * int(n) for n in st["stars"]])
     stars_html = table(st, [("name", "programme part", (lambda r: link(links.domain(r["domain"]), r["name"]))
