@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -114,6 +115,9 @@ def test_partners_defaults_and_stored_index(mirror_db, tmp_path, monkeypatch):
     assert all(h["city"] and h["projects"] >= 1 and h["latest"] >= 2014 and h["umbrella"] == "" for h in hits)
     everyone = search("--type", "all", "--umbrella", "--k", "300")["rows"]
     assert {h["type"] for h in everyone} - {"HES", "REC", "PRC"}  # other types are searched when asked
+    spread = search("--per-region", "2")["rows"]
+    counts = pd.Series([h["region"] for h in spread]).value_counts()
+    assert len(spread) == 20 and counts.max() <= 2
 
 
 @pytest.mark.parametrize(("args", "expected"), [
@@ -122,6 +126,7 @@ def test_partners_defaults_and_stored_index(mirror_db, tmp_path, monkeypatch):
     (["partners", "DE21", "--domain", "XX"], "unknown domain"),
     (["partners", "DE21", "--domain", "SC1", "--type", "robots"], "unknown actor type"),
     (["partners", "QQ11", "--domain", "SC1"], "unknown region"),
+    (["partners", "DE21", "--domain", "SC1", "--per-region", "0"], "--per-region"),
     (["untapped", "--region", "XX00"], "unknown region"),
 ])
 def test_search_bad_input(mirror_db, args, expected):

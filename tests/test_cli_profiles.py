@@ -118,6 +118,10 @@ def test_all_profiles_and_index(site):
     assert "index.html" in pages and len(pages) > 300
     index = (site / "index.html").read_text(encoding="utf-8")
     assert index.count('href="') > 300  # every region linked from the map and the table
+    size = sum(f.stat().st_size for f in site.rglob("*") if f.is_file())
+    assert size < 10 * 2**20, f"the static site is {size / 2**20:.1f} MiB"  # shared assets once, not per page
+    assert sorted(p.name for p in site.iterdir() if p.is_dir()) == ["static"]
+    assert 'href="static/rok.css"' in index
 
 
 def _chromium() -> str:

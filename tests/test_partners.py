@@ -68,6 +68,18 @@ def test_prefer_existing_and_any_by_hand(tiny: PartnerIndex) -> None:
     assert got["score"].tolist() == pytest.approx([0.7, 0.5, 0.45, 0.35])
 
 
+def test_at_most_per_region_by_hand(tiny: PartnerIndex) -> None:
+    """prefer=any ranks o2 (R2), o3 (R2), o4 (R3), o5 (R3); one per region keeps the best of each,
+    in the same order."""
+    assert tiny.search("R1", domain="d", prefer="any", types=None, per_region=1)["org_id"].tolist() == ["o2", "o4"]
+    assert tiny.search("R1", domain="d", prefer="any", types=None, per_region=2)["org_id"].tolist() == [
+        "o2", "o3", "o4", "o5"]
+    assert tiny.search("R1", domain="d", prefer="any", types=None, per_region=1, k=1)["org_id"].tolist() == ["o2"]
+    for bad in (0, -1, True, 1.5):
+        with pytest.raises(InputError, match="per_region must be"):
+            tiny.search("R1", domain="d", per_region=bad)  # type: ignore[arg-type]
+
+
 def test_filters_and_org_search(tiny: PartnerIndex) -> None:
     assert tiny.search("R1", domain="d", types=["firms"])["org_id"].tolist() == ["o3"]
     assert tiny.search("R1", domain="d", types="hes")["org_id"].tolist() == ["o4"]
@@ -237,6 +249,11 @@ def test_mirror_search(mirror_index: PartnerIndex) -> None:
     firms = mirror_index.search("DE21", domain="SC1", types=["PRC", "PUB"], prefer="existing", k=30)
     assert set(firms["type"]) <= {"PRC", "PUB"} and (firms["region"] != "DE21").all()
     assert (firms["distance"] == 1).any()
+    spread = mirror_index.search("PL82", domain="SC3", k=20, per_region=3)
+    assert len(spread) == 20 and spread["region"].value_counts().max() <= 3
+    unlimited = mirror_index.search("PL82", domain="SC3", k=200)
+    kept = unlimited[unlimited.groupby("region").cumcount() < 3].head(20)  # the same, filtered by hand
+    assert spread["org_id"].tolist() == kept["org_id"].tolist()
     own = mirror_index.search("DE21", domain="SC1", exclude_own_region=False, prefer="any", k=200)
     assert (own["score"].diff().dropna() <= 1e-12).all()
     with pytest.raises(InputError):

@@ -173,6 +173,9 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
                                                         "agencies) like the others instead of after them."),
                      prefer: str = typer.Option("new", "--prefer", help="new ties, existing ones, or any."),
                      k: int = typer.Option(20, "--k"),
+                     per_region: int = typer.Option(None, "--per-region", min=1,
+                                                    help="At most this many organisations from one region "
+                                                         "(default: no limit)."),
                      years: str = typer.Option(None, "--years", help="Project start years FROM-TO."),
                      engine: str = EngineOpt, fmt: str = FormatOpt, db: Path = DbOpt) -> None:
         """Organisations elsewhere to partner with in a domain, each with its evidence and reasons.
@@ -207,7 +210,7 @@ def register_search(app: typer.Typer, friendly: Any) -> None:
         index, stored = load_or_build(path, selection, build, weights=(0.5, 0.3, 0.2), cap=2.0)
         code = index.check_region(region)
         hits = index.search(region=code, domain=domain, types=types or DEFAULT_TYPES, prefer=prefer,  # type: ignore[arg-type]
-                            k=k, umbrella=umbrella)
+                            k=k, umbrella=umbrella, per_region=per_region)
         searched = "all types" if not types else ", ".join(types)
         if fmt == "text":
             hits = hits.assign(organisation=[names.organisation_label(str(o)) for o in hits["org_id"]])

@@ -300,12 +300,15 @@ class PartnerIndex:
     # -- searching ------------------------------------------------------------------------
     def search(self, region: str | None = None, org: Any = None, *, domain: str,
                types: Iterable[str] | str | None = DEFAULT_TYPES, prefer: Preference = "new", k: int = 20,
-               exclude_own_region: bool = True, umbrella: bool = False) -> pd.DataFrame:
+               exclude_own_region: bool = True, umbrella: bool = False,
+               per_region: int | None = None) -> pd.DataFrame:
         """Rank organisations active in ``domain`` for ``region`` (or organisation ``org``).
 
         ``types``: actor types to search (default :data:`DEFAULT_TYPES`, the research and
         innovation actors; ``None`` for all). ``umbrella``: rank umbrella bodies like the
-        others; by default they come after all others (module docstring).
+        others; by default they come after all others (module docstring). ``per_region``: at
+        most this many hits from one region (the best of each, in the same order), so that
+        one strong region does not fill the list; ``None`` (default) for no limit.
 
         Returns
         -------
@@ -327,6 +330,10 @@ class PartnerIndex:
             raise InputError(f"prefer must be one of {', '.join(PREFERENCES)}", column="prefer", value=prefer)
         if not isinstance(k, int) or k < 1:
             raise InputError("k must be a whole number of at least 1", column="k", value=k)
+        if per_region is not None and (isinstance(per_region, bool) or not isinstance(per_region, int)
+                                       or per_region < 1):
+            raise InputError("per_region must be a whole number of at least 1", column="per_region",
+                             value=per_region)
         if region is None and org is None:
             raise InputError("partner search needs a region or an organisation")
         q = self._org(org) if org is not None else None
@@ -371,7 +378,11 @@ class PartnerIndex:
         flagged = (self.umbrella[cand] != "") if len(self.umbrella) and not umbrella else np.zeros(len(cand), bool)
         wa, wc, wn = self.weights
         score = wa * norm + wc * cnorm + (wn * net if prefer != "any" else 0.0)
-        order = np.lexsort((cand, -score, tier, flagged))[:k]
+        order = np.lexsort((cand, -score, tier, flagged))
+        if per_region is not None:  # the n-th hit of its region, counted in rank order
+            nth = pd.Series(self.region_ids[cand[order]]).groupby(self.region_ids[cand[order]]).cumcount()
+            order = order[nth.to_numpy() < per_region]
+        order = order[:k]
         n_active = len(dom.orgs)
         rows = []
         for i in order:

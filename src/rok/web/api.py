@@ -236,11 +236,12 @@ def partners(request: Request, region: str = Query(..., min_length=2, max_length
              domain: str = Query(..., min_length=1, max_length=60),
              type: list[Literal["HES", "REC", "PRC", "PUB", "OTH"]] | None = Query(None),
              prefer: Literal["new", "existing", "any"] = "new", k: int = Query(20, ge=1, le=200),
+             per_region: int | None = Query(None, ge=1, le=200, description="at most this many from one region"),
              format: str = Fmt) -> Response:
     a = _data(request)
     code = views.region_code(a, region)
     hits = a.partner_index.search(region=code, domain=views.check_domain(a, domain), types=type or None,
-                                  prefer=prefer, k=k)
+                                  prefer=prefer, k=k, per_region=per_region)
     hits.insert(4, "region_name", [a.profiles.region_name(r) for r in hits["region"]])
     return table(request, hits, format, k, 0)
 

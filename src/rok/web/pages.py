@@ -100,7 +100,8 @@ def domain(request: Request, code: str) -> Response:
 
 @router.get("/partners", response_class=HTMLResponse)
 def partners(request: Request, region: str = Query("", max_length=10), domain: str = Query("", max_length=60),
-             type: list[str] = Query([]), prefer: str = Query("new", max_length=10)) -> Response:
+             type: list[str] = Query([]), prefer: str = Query("new", max_length=10),
+             per_region: str = Query("3", max_length=3)) -> Response:
     a = _data(request)
     names = sorted((a.profiles.region_name(c), c) for c in a.profiles.activity.index)
     ropts = "".join(f'<option value="{c}"{" selected" if c == region.upper() else ""}>{escape(n)} ({c})</option>'
@@ -113,17 +114,23 @@ def partners(request: Request, region: str = Query("", max_length=10), domain: s
                      f"{escape(v)}</label>" for k, v in ACTOR_LABELS.items())
     popts = "".join(f'<option value="{k}"{" selected" if k == prefer else ""}>{v}</option>' for k, v in
                     (("new", "new partners (no tie yet)"), ("existing", "existing partners"), ("any", "any")))
+    cap = int(per_region) if per_region.isdigit() and 0 < int(per_region) <= 25 else None  # "any": no limit
+    copts = "".join(f'<option value="{v}"{" selected" if v == (str(cap) if cap else "any") else ""}>{v}</option>'
+                    for v in ("1", "2", "3", "5", "any"))
     form = (f'<form class="stack" method="get" action="/partners"><div><label for="region">Your region</label>'
             f'<select id="region" name="region"><option value="">choose…</option>{ropts}</select></div>'
             f'<div><label for="domain">Domain</label><select id="domain" name="domain">{dopts}</select></div>'
             f'<fieldset><legend>Kinds of organisation (none: all)</legend>{checks}</fieldset>'
             f'<div><label for="prefer">Prefer</label><select id="prefer" name="prefer">{popts}</select></div>'
+            f'<div><label for="per_region">At most per region</label><select id="per_region" name="per_region">'
+            f"{copts}</select></div>"
             '<div><button type="submit">Search</button></div></form>')
     sections = [{"html": form}]
     if region and domain:
         code = views.region_code(a, region)
         hits = a.partner_index.search(region=code, domain=views.check_domain(a, domain), types=type or None,
-                                      prefer=prefer if prefer in ("new", "existing", "any") else "new", k=25)
+                                      prefer=prefer if prefer in ("new", "existing", "any") else "new", k=25,
+                                      per_region=cap)
         hits = hits.assign(region_name=[a.profiles.region_name(r) for r in hits["region"]],
                            kind=[ACTOR_LABELS.get(t, t) for t in hits["type"]])
         html = table(hits, [("name", "organisation", None), ("kind", "kind", None),
