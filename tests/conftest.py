@@ -3,6 +3,7 @@ session-wide cache directory, so tests never write into the user's home."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -225,6 +226,25 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def pg_database(server, prefix: str, template: str | None = None):  # type: ignore[no-untyped-def]
+    """A fresh database on the PostgreSQL ``server`` (a copy of ``template`` when given), dropped
+    afterwards; yields its URL."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    with server.connect() as con:
+        con.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
+    try:
+        yield server.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as con:
+            con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def workspace_url(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     """An empty workspace database: a SQLite file, or a fresh database on the PostgreSQL server."""
@@ -234,18 +254,19 @@ def workspace_url(request: pytest.FixtureRequest, tmp_path: Path):  # type: igno
         shutil.copy(request.getfixturevalue("sqlite_template"), tmp_path / "workspace.sqlite")
         yield f"sqlite:///{tmp_path / 'workspace.sqlite'}"
         return
-    import uuid
+    with pg_database(request.getfixturevalue("postgres_server"), "rok_test",
+                     request.getfixturevalue("postgres_template")) as url:
+        yield url
 
-    import sqlalchemy as sa
 
-    server = request.getfixturevalue("postgres_server")
-    template = request.getfixturevalue("postgres_template")
-    name = f"rok_test_{uuid.uuid4().hex[:12]}"
-    with server.connect() as con:
-        con.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield server.url.set(database=name).render_as_string(hide_password=False)
-    with server.connect() as con:
-        con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """An empty database (no schema yet): SQLite, or a fresh database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+        return
+    with pg_database(request.getfixturevalue("postgres_server"), "rok_fresh") as url:
+        yield url
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,21 +17,6 @@ from rok.workspace.accounts import add_user, find_user, scope_labels, scopes_of,
 from rok.workspace.audit import audit_trail
 from rok.workspace.db import _alembic_config
 from rok.workspace.models import AuditEntry, Base, Cluster, EditorScope, Plan, User
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """An empty database (no schema yet)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.sqlite'}"
-        return
-    server = request.getfixturevalue("postgres_server")
-    name = f"rok_scopes_{uuid.uuid4().hex[:8]}"
-    with server.connect() as con:
-        con.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield server.url.set(database=name).render_as_string(hide_password=False)
-    with server.connect() as con:
-        con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _migrate(ws: Workspace, revision: str, *, down: bool = False) -> None:

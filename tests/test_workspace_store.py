@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -14,21 +13,6 @@ from rok.workspace import ConflictError, Workspace, workspace_url
 from rok.workspace.accounts import add_user, find_user, verify_password
 from rok.workspace.audit import audit_trail
 from rok.workspace.models import User
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """An empty database (no schema yet)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.sqlite'}"
-        return
-    server = request.getfixturevalue("postgres_server")
-    name = f"rok_fresh_{uuid.uuid4().hex[:8]}"
-    with server.connect() as con:
-        con.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield server.url.set(database=name).render_as_string(hide_password=False)
-    with server.connect() as con:
-        con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def test_migrated_on_open(empty_url: str) -> None:
