@@ -400,6 +400,9 @@ def test_consortium_plan(joint: dict[str, Any], sql: Any) -> None:
     mentoring = [a for a in joint["actions"] if a["title"].startswith("Mentoring of")]
     mentors = [a["partners"][0]["region"] for a in mentoring]
     assert len(mentors) == len(set(mentors))  # one assignment for the group: a mentor each
+    # on programme parts (funding instruments) the mentor's strengths are stated, without relatedness
+    assert all("Where the mentor is specialised and " in a["description"] and "density" not in a["description"]
+               for a in mentoring)
 
 
 def test_a_region_without_a_performance_group_gets_the_gap_stated(mirror_db: Path, profiles: Any,

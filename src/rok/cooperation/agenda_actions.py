@@ -246,8 +246,9 @@ class ActionPlanner:
             row = found.iloc[0]
             label = table["subgroup"].get(r) or group
             work = (f"Domains to work on: {row.domains_to_work_on}." if knowledge else
-                    "Domains to work on are for the pair to choose: the taxonomy classifies instruments, so the "
-                    "relatedness-ranked domains of the assignment are not offered as advice.")
+                    f"Where the mentor is specialised and {r} is not: {row.domains_to_work_on}. The taxonomy "
+                    "classifies funding instruments, so no relatedness ranking is offered as advice: the pair "
+                    "chooses its domains.")
             partner = self._member(row.mentor, [], f"mentor region {row.mentor} {row.mentor_name} (its most active "
                                    f"research or innovation actor); pair score {row.score:.3f}", round(float(row.score), 4))
             out.append(self._action(
