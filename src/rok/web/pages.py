@@ -204,7 +204,7 @@ def network_html(a: Any, region_href: Any = lambda c: f"/regions/{c}") -> str:
     for c in sorted(sizes):
         big = sorted(sizes[c], key=lambda r: -strength.get(r, 0.0))[:2]
         colour = PALETTE[c] if 0 <= c < len(PALETTE) else "#999999"
-        keys[f"community {c}: {len(sizes[c])} regions, e.g. " + ", ".join(names[r] for r in big)] = colour
+        keys[f"community {c}: {len(sizes[c])} region{'' if len(sizes[c]) == 1 else 's'}, e.g. " + ", ".join(names[r] for r in big)] = colour
     t = pd.DataFrame([{"code": r, "name": names[r], "community": c, "strength": strength.get(r)}
                       for r, c in members.items()]).sort_values(["community", "strength"], ascending=[True, False])
     listing = table(t, [("name", "region", lambda r: link(region_href(r["code"]), r["name"])),
