@@ -320,3 +320,17 @@ def test_programme_page_and_api(web_app, anon):  # type: ignore[no-untyped-def]
     assert f"/programmes/{pid}" in anon.get("/mentoring").text
     assert anon.get(f"/api/v1/programmes/{pid}").json()["name"] == "Twin regions 2026"
     assert anon.get("/programmes/999999").status_code == 404
+
+
+def test_api_reference_page_is_made_from_the_openapi_document(anon):  # type: ignore[no-untyped-def]
+    """The reference page lists every operation, and like every page it loads nothing from
+    elsewhere (no CDN) and runs no script."""
+    doc = anon.get("/api/v1/openapi.json").json()
+    page = anon.get("/api/v1/docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    operations = [(m, p) for p, item in doc["paths"].items() for m in item]
+    assert len(operations) >= 20 and f"Operations ({len(operations)})" in html
+    assert all(f"{m.upper()} {p}" in html for m, p in operations)
+    assert "string: regions | domains; default regions" in html  # the complexity endpoint's ?of=
+    assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', html) and "<script" not in html

@@ -149,7 +149,7 @@ def test_accessibility_with_axe(server, pw, tmp_path):  # type: ignore[no-untype
     page = context.new_page()
     problems = []
     for path in ("/", "/regions/DE21", "/partners?region=DE21&domain=SC1", "/mentoring", "/network", "/plans",
-                 "/login", "/domains/SC1"):
+                 "/login", "/domains/SC1", "/api/v1/docs"):
         page.goto(server + path)
         page.evaluate(source)
         result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")

@@ -112,7 +112,7 @@ def create_app(db: str | Path, workspace: str | Path | None = None, *, secret: s
     ws = Workspace(workspace_url(workspace))
     app = FastAPI(title="rok: Regions of Knowledge", version="1",
                   description="Research profiles, networks and cooperation of Europe's regions (REST API, JSON and CSV).",
-                  docs_url="/api/v1/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json")
     app.state.data = data
     app.state.workspace = ws
     app.state.sessions = Sessions(secret or os.environ.get("ROK_SECRET") or secrets.token_urlsafe(32))
@@ -154,9 +154,10 @@ def create_app(db: str | Path, workspace: str | Path | None = None, *, secret: s
         log.exception("unexpected error on %s", request.url.path)
         return error_response(request, 500, "Internal error", "an unexpected error; it has been logged")
 
-    from rok.web import api, pages, pages_work
+    from rok.web import api, api_docs, pages, pages_work
 
     app.include_router(api.router)
+    app.include_router(api_docs.router)  # the reference page, made on the server: no CDN, no script
     app.include_router(pages.router)
     app.include_router(pages_work.router)
     data.prerender = pages.prerender
