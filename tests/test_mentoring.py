@@ -362,7 +362,7 @@ def test_mirror_ties_and_bad_input(profiles, mirror_db: Path) -> None:  # noqa: 
                                             strict=True):
         n = joint.get(tuple(sorted((mentee, mentor))), 0)
         assert text == ("no joint projects yet" if weight == 0 else
-                        f"{n:,} joint projects (co-participation weight {weight:.2f})")
+                        f"{n:,} joint project{'' if n == 1 else 's'} (co-participation weight {weight:.2f})")
     with pytest.raises(InputError, match="mentor list is empty"):
         mentoring_programme(profiles, mentees=["EL41"], mentors=[])
     with pytest.raises(InputError, match="DE21 is in both"):

@@ -363,7 +363,8 @@ def mentoring_programme(
             tie_w = float(weight_of.get((low, high), 0.0))
             shared = projects_of.get((low, high)) if projects_of is not None else None
             tie_text = ("no joint projects yet" if tie_w == 0 else
-                        f"{shared:,} joint projects (co-participation weight {tie_w:.2f})" if shared else
+                        f"{shared:,} joint project{'' if shared == 1 else 's'} (co-participation weight {tie_w:.2f})"
+                        if shared else
                         f"co-participation weight {tie_w:.2f}")
         g_a, i_a = group_and_index(ranks, mentee)
         g_b, i_b = group_and_index(ranks, mentor)
