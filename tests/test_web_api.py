@@ -334,3 +334,23 @@ def test_api_reference_page_is_made_from_the_openapi_document(anon):  # type: ig
     assert all(f"{m.upper()} {p}" in html for m, p in operations)
     assert "string: regions | domains; default regions" in html  # the complexity endpoint's ?of=
     assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', html) and "<script" not in html
+
+
+def test_domain_page_ranks_only_specialised_regions(anon, web_app):  # type: ignore[no-untyped-def]
+    """An RCA far above 1 on a fraction of a participation is not a specialisation: the chart of
+    the most specialised regions leaves such regions out (the minimum mass), the table of the most
+    active regions says which are specialised."""
+    from html import unescape
+
+    from rok.web import views
+
+    a = web_app.state.data.get()
+    t = views.domain_regions(a, "SC1")
+    thin = t[(t["rca"] > 3) & ~t["specialised"]]
+    assert len(thin) >= 1  # such regions exist on the mirror (e.g. a tenth of a participation)
+    html = unescape(anon.get("/domains/SC1").text)
+    chart = html.split("</svg>")[0]
+    assert not any(f">{name}<" in chart for name in thin["region_name"])
+    best = t[t["specialised"]].sort_values("rca", ascending=False)["region_name"].iloc[0]
+    assert f">{best}<" in chart
+    assert "at least 5 participations" in html and ">The most active regions<" in html

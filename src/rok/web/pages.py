@@ -87,15 +87,24 @@ def domain(request: Request, code: str) -> Response:
     a = _data(request)
     d = views.check_domain(a, code)
     t = views.domain_regions(a, d)
-    top = t.head(15)
+    # the chart ranks the specialised regions only: an RCA of 9 on a tenth of a participation says
+    # nothing, which is why a specialisation needs the minimum mass as well as RCA >= 1
+    top = t[t["specialised"]].sort_values(["rca", "region"], ascending=[False, True]).head(15)
+    floor = a.profiles.selection.min_mass
     chart = bar_chart([Bar(r["region_name"], float(r["rca"])) for r in top.to_dict("records")],
                       title=f"the most specialised regions in {a.profiles.domain_name(d)}", reference=1.0,
                       reference_label="1 = European average")
-    html = table(t.head(60), [("region_name", "region", lambda r: link(f"/regions/{r['region']}", r["region_name"])),
-                              ("value", "participations (fractional)", "n1"), ("share", "share of the region", "pct"),
-                              ("rca", "specialisation (RCA)", "n2")])
+    chart += (f'<p class="note">Regions specialised in the programme part: RCA ≥ 1 and at least {floor:g} '
+              f"participations in it ({int(t['specialised'].sum())} regions). Higher RCAs on fewer participations are "
+              "left out: on a handful of projects a share says little.</p>")
+    largest = t.sort_values(["value", "region"], ascending=[False, True]).head(60)
+    largest = largest.assign(spec=["yes" if v else "no" for v in largest["specialised"]])
+    html = table(largest, [("region_name", "region", lambda r: link(f"/regions/{r['region']}", r["region_name"])),
+                           ("value", "participations (fractional)", "n1"), ("share", "share of the region", "pct"),
+                           ("rca", "specialisation (RCA)", "n2"), ("spec", "specialised", None)])
     return render(request, a.profiles.domain_name(d), [{"title": "Most specialised regions", "html": chart},
-                                                        {"title": "Regions", "html": html}], subtitle=escape(d))
+                                                        {"title": "The most active regions", "html": html}],
+                  subtitle=escape(d))
 
 
 @router.get("/partners", response_class=HTMLResponse)
