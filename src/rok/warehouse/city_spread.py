@@ -136,6 +136,6 @@ def city_note(placed: pd.DataFrame, region: str) -> str | None:
         else:
             here = f", {c.participations:,} of them in {code}" if c.participations else ""
             notes.append(f"organisations placed by the city name '{c.name}' alone ({c.city_total:,} participations"
-                         f"{here}) are all counted in {c.main_region}, though '{c.name}' spans {span}: their split "
+                         f"{here}) are {'counted mostly' if c.participations else 'all counted'} in {c.main_region}, though '{c.name}' spans {span}: their split "
                          f"among these regions is unknown, so {code}'s counts are likely understated ({place})")
     return "; ".join(notes) or None
