@@ -160,6 +160,15 @@ def test_pages_show_names_not_codes(anon):  # type: ignore[no-untyped-def]
     assert anon.get("/?indicator=nonsense").status_code == 400
 
 
+def test_region_of_a_shared_city_states_its_placement_caveat(anon):  # type: ignore[no-untyped-def]
+    assert anon.get("/api/v1/regions/DE21").json()["placement_caveat"] is None
+    uki3 = anon.get("/api/v1/regions/UKI3").json()["placement_caveat"]
+    assert "placed by the city name 'London' alone, which spans UKI3, UKI4, UKI5, UKI6, UKI7" in uki3
+    page = anon.get("/regions/UKI4").text
+    assert "UKI4&#x27;s counts are likely understated" in page or "UKI4's counts are likely understated" in page
+    assert "Placement:" not in anon.get("/regions/DE21").text
+
+
 # -- who may change what -----------------------------------------------------------------
 def _plan(client, regions: list[str], title: str):  # type: ignore[no-untyped-def]
     token = csrf_of(client.get("/plans/new").text)

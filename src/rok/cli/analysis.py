@@ -319,15 +319,19 @@ def register_profile(app: typer.Typer, friendly: Any) -> None:
             typer.echo(f"wrote {html}")
             return
         placement = _placement_note(path, code)
+        city = _city_note(path, code)
         emit(_profile_rows(p, code), fmt, schema="profile", names=resolve.lookup(db), title=f"{code} {p.region_name(code)}: research profile",
              notes=_notes(p, value="RCA (specialisation), stars (cluster stars), relatedness density 0-100 "
                                    "(related opportunities), structural distance (peer regions)",
-                          **({"placement": placement[0]} if placement else {})))
-        if placement and placement[1]:
-            from rok.cli.main import err
+                          **({"placement": placement[0]} if placement else {}),
+                          **({"city_placement": city} if city else {})))
+        from rok.cli.main import err
 
+        if placement and placement[1]:
             err.print(f"[yellow]warning:[/] {code}'s counts are likelier to be understated than most regions': "
                       f"{placement[0]}", highlight=False)
+        if city:
+            err.print(f"[yellow]warning:[/] {city}", highlight=False)
 
 
 def _placement_note(path: Path, code: str) -> tuple[str, bool] | None:
@@ -353,6 +357,16 @@ def _placement_note(path: Path, code: str) -> tuple[str, bool] | None:
             f"countries); the unplaced ones (organisations without an address) belong to no region, so "
             f"{code}'s counts may be understated by up to {1 - own:.0%}"
             + (", more than the average country's (`rok locate --unplaced`)" if below else ""), below)
+
+
+def _city_note(path: Path, code: str) -> str | None:
+    """The caveat of a region sharing a city with other regions whose organisations are placed by
+    the city name alone (:func:`rok.warehouse.city_spread.city_note`)."""
+    from rok.warehouse import Warehouse
+    from rok.warehouse.city_spread import city_note, city_placed
+
+    with Warehouse(path, read_only=True) as wh:
+        return city_note(city_placed(wh, code), code)
 
 
 def _profile_rows(p: Profiles, code: str) -> Any:

@@ -2,10 +2,12 @@
 
 Eurostat's LAU 2019 - NUTS 2016 correspondence (EU-28 plus CH, TR, IS, MK, AL, LI; not
 Norway, Serbia, Montenegro) as packaged by rOpenGov/regions; data (c) European Union /
-Eurostat, LAU boundaries (c) EuroGeographics. Two uses in rok: the population of each NUTS
+Eurostat, LAU boundaries (c) EuroGeographics. Three uses in rok: the population of each NUTS
 3 region of 2016 (the sum of its municipalities, for re-allocating values between NUTS
-versions) and municipality names for placing organisations whose address gives the
-municipality instead of a locality. France and Cyprus have no population in this table.
+versions), municipality names for placing organisations whose address gives the
+municipality instead of a locality, and the Urban Audit (greater) city of each municipality,
+which tells the cities that span several regions (:mod:`rok.warehouse.city_spread`).
+France and Cyprus have no population in this table.
 """
 
 from __future__ import annotations
@@ -27,11 +29,14 @@ _SPEC = {
     "name_latin": Col("lau_name_latin"),
     "population": Col("population", "float"),
     "area_m2": Col("total_area_m2", "float"),
+    "city_name": Col("city_name"),
+    "greater_city_name": Col("greater_city_name"),
 }
 
 
 def read_lau(path: str | Path, *, skip_bad_rows: bool = False) -> Batch:
-    """The LAU table -> ``lau`` (country, nuts3_2016, lau_code, names, population, area)."""
+    """The LAU table -> ``lau`` (country, nuts3_2016, lau_code, names, population, area, and the
+    Urban Audit city and greater city the municipality belongs to, where it belongs to one)."""
     file, rejects = str(path), list[Reject]()
     raw = read_delimited(path, required=[c.source for c in _SPEC.values() if not c.nullable],
                          skip_bad_rows=skip_bad_rows, rejects=rejects)

@@ -97,7 +97,13 @@ _TAXONOMIES = [
         PRIMARY KEY (project_id, topic))""",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1, _V_NUTS_HISTORY, _TAXONOMIES]
+#: The Urban Audit city and greater city of each municipality (Eurostat, in the LAU table).
+_LAU_CITIES = [
+    """ALTER TABLE lau ADD COLUMN IF NOT EXISTS city_name VARCHAR""",
+    """ALTER TABLE lau ADD COLUMN IF NOT EXISTS greater_city_name VARCHAR""",
+]
+
+MIGRATIONS: list[list[str]] = [_V1, _V_NUTS_HISTORY, _TAXONOMIES, _LAU_CITIES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Tables holding data (as opposed to provenance), in load order.

@@ -169,7 +169,9 @@ def region_sections(a: Analyses, code: str, links: Links, *, plans_html: str = "
     if len(strong):
         lead.append(f" Specialised in {len(strong)} of {p.activity.shape[1]} programme parts, most in "
                     + "; ".join(escape(n) for n in strong["domain_name"].head(3)) + ".")  # names hold commas
-    sections = [{"html": f'<p class="lead">{"".join(lead)}</p>'}]
+    caveat = s.get("placement_caveat")
+    caveat_html = f'<p class="note">Placement: {escape(caveat)}.</p>' if caveat else ""
+    sections = [{"html": f'<p class="lead">{"".join(lead)}</p>{caveat_html}'}]
     mass = [("EU research participations (Horizon 2020)", fmt(s.get("participations"), "n0")),
             ("EU funding received (million EUR)", fmt(s.get("ec_eur"), "n1")),
             ("Organisations taking part", fmt(s.get("organisations"), "n0"))]

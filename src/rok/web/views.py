@@ -13,7 +13,7 @@ from rok.errors import InputError
 from rok.web.labels import ACTOR_LABELS, INDICATOR_SCALE, indicator_label
 from rok.web.state import Analyses
 
-__all__ = ["GROUP_COLOURS", "region_table", "region_summary", "performance_reasons", "peers", "partners_of",
+__all__ = ["GROUP_COLOURS", "region_table", "region_summary", "placement_caveat", "performance_reasons", "peers", "partners_of",
            "integration", "complementarity", "untapped", "mentoring_of", "quadrant", "stars", "specialisation",
            "domain_regions", "check_domain", "region_code", "map_values", "communities"]
 
@@ -62,7 +62,21 @@ def region_summary(a: Analyses, code: str) -> dict[str, Any]:
         out["organisations_by_type"] = {ACTOR_LABELS[t]: _num(mass.get(t, 0)) for t in ACTOR_LABELS}
         out["rd_personnel_fte"] = _num(mass["rd_personnel_fte"])
         out["gerd_mio_eur"] = _num(mass["gerd_mio_eur"])
+    out["placement_caveat"] = placement_caveat(a, code)
     return out
+
+
+def placement_caveat(a: Analyses, code: str) -> str | None:
+    """Cities the region shares with other regions, placed by name alone (:func:`rok.warehouse.city_spread.city_note`)."""
+    from rok.warehouse.city_spread import city_note
+
+    def make() -> pd.DataFrame:
+        from rok.warehouse import Warehouse
+        from rok.warehouse.city_spread import city_placements
+
+        with Warehouse(a.path, read_only=True) as wh:
+            return city_placements(wh)
+    return city_note(a.cached_page(("city_placements",), make), code)
 
 
 def performance_reasons(a: Analyses, code: str) -> pd.DataFrame:
