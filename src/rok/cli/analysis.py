@@ -318,8 +318,7 @@ def register_profile(app: typer.Typer, friendly: Any) -> None:
             html.write_text(region_page(p, code, load_shapes(path, level), networks), encoding="utf-8")
             typer.echo(f"wrote {html}")
             return
-        placement = _placement_note(path, code)
-        city = _city_note(path, code)
+        placement, city = _placement_notes(path, code)
         emit(_profile_rows(p, code), fmt, schema="profile", names=resolve.lookup(db), title=f"{code} {p.region_name(code)}: research profile",
              notes=_notes(p, value="RCA (specialisation), stars (cluster stars), relatedness density 0-100 "
                                    "(related opportunities), structural distance (peer regions)",
@@ -334,19 +333,29 @@ def register_profile(app: typer.Typer, friendly: Any) -> None:
             err.print(f"[yellow]warning:[/] {city}", highlight=False)
 
 
-def _placement_note(path: Path, code: str) -> tuple[str, bool] | None:
+def _placement_notes(path: Path, code: str) -> tuple[tuple[str, bool] | None, str | None]:
+    """The region's two placement caveats, read in one opening of the warehouse: the placed share
+    of its country (:func:`_placement_note`) and the cities it shares with other regions whose
+    organisations are placed by the city name alone (:func:`rok.warehouse.city_spread.city_note`)."""
+    from rok.warehouse import Warehouse
+    from rok.warehouse.city_spread import city_note, city_placed
+    from rok.warehouse.manual_placement import country_placed_shares
+
+    with Warehouse(path, read_only=True) as wh:
+        shares = country_placed_shares(wh).set_index("country")
+        city = city_note(city_placed(wh, code), code)
+    return _placement_note(shares, code), city
+
+
+def _placement_note(shares: pd.DataFrame, code: str) -> tuple[str, bool] | None:
     """The placed share of the region's country, and whether it is below Europe's.
 
     An organisation without an address cannot be attributed to any region of its country, so
     a region's own placed share is not observable (proportional attribution gives every region
     its country's share): the profile states the country's share and warns when it is below the
-    share over all countries (:func:`rok.warehouse.manual_placement.country_placed_shares`).
+    share over all countries (``shares``: :func:`rok.warehouse.manual_placement.country_placed_shares`
+    indexed by country).
     """
-    from rok.warehouse import Warehouse
-    from rok.warehouse.manual_placement import country_placed_shares
-
-    with Warehouse(path, read_only=True) as wh:
-        shares = country_placed_shares(wh).set_index("country")
     country = code[:2]
     if country not in shares.index or not shares.loc[country, "participations"]:
         return None
@@ -357,16 +366,6 @@ def _placement_note(path: Path, code: str) -> tuple[str, bool] | None:
             f"countries); the unplaced ones (organisations without an address) belong to no region, so "
             f"{code}'s counts may be understated by up to {1 - own:.0%}"
             + (", more than the average country's (`rok locate --unplaced`)" if below else ""), below)
-
-
-def _city_note(path: Path, code: str) -> str | None:
-    """The caveat of a region sharing a city with other regions whose organisations are placed by
-    the city name alone (:func:`rok.warehouse.city_spread.city_note`)."""
-    from rok.warehouse import Warehouse
-    from rok.warehouse.city_spread import city_note, city_placed
-
-    with Warehouse(path, read_only=True) as wh:
-        return city_note(city_placed(wh, code), code)
 
 
 def _profile_rows(p: Profiles, code: str) -> Any:

@@ -209,11 +209,15 @@ def _scope_options(region: list[str] | None, cluster: list[str] | None, plan: li
 
 
 def _scope_json(scope: dict[str, set[str]]) -> dict[str, list[Any]]:
-    """Regions as codes, clusters and plans as ids, each sorted."""
-    return {kind: [int(r) if kind != "region" and r.isdigit() else r
-                   for r in sorted(refs, key=lambda r: (not r.isdigit(), int(r) if r.isdigit() else 0, r))]
+    """Regions as codes, clusters and plans as ids, each in display order."""
+    from rok.workspace.accounts import sorted_refs
+
+    return {kind: [int(r) if kind != "region" and r.isdigit() else r for r in sorted_refs(refs)]
             for kind, refs in scope.items()}
 
 
 def _scope_text(scope: dict[str, list[Any]]) -> str:
-    return " ".join(f"{kind}:{ref}" for kind, refs in scope.items() for ref in refs)
+    """``kind:ref`` pairs (:func:`rok.workspace.accounts.scope_labels`) of a scope as :func:`_scope_json` gives it."""
+    from rok.workspace.accounts import scope_labels
+
+    return " ".join(scope_labels({kind: {str(r) for r in refs} for kind, refs in scope.items()}))

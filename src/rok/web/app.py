@@ -165,7 +165,6 @@ def create_app(db: str | Path, workspace: str | Path | None = None, *, secret: s
         def start() -> None:
             data.current.warm()
             pages.prerender(data.current)
-            data.settled()
         threading.Thread(target=start, daemon=True).start()
     return app
 

@@ -26,12 +26,11 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from rok.workspace.accounts import scopes_of
-from rok.workspace.models import SCOPE_KINDS, Cluster, Plan, User
+from rok.workspace.models import Cluster, Plan, User
 
-__all__ = ["Viewer", "Sessions", "RateLimit", "SCOPES", "load_viewer", "new_password"]
+__all__ = ["Viewer", "Sessions", "RateLimit", "load_viewer", "new_password"]
 
 COOKIE = "rok_session"
-SCOPES = SCOPE_KINDS
 
 
 @dataclass

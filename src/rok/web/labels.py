@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["INDICATOR_LABELS", "INDICATOR_SCALE", "ACTOR_LABELS", "MAP_INDICATORS", "indicator_label", "actor_label"]
+__all__ = ["INDICATOR_LABELS", "INDICATOR_SCALE", "specialisation_rule", "ACTOR_LABELS", "MAP_INDICATORS", "indicator_label", "actor_label"]
 
 #: The performance indicators (keys of rok.analysis.indicators.DEFAULT_SPEC), in plain words.
 INDICATOR_LABELS: dict[str, str] = {
@@ -42,3 +42,9 @@ def indicator_label(key: str) -> str:
 
 def actor_label(code: str) -> str:
     return ACTOR_LABELS.get(code, code)
+
+
+def specialisation_rule(min_mass: float) -> str:
+    """When a region counts as specialised in a domain (``M = 1``), in words: RCA at least 1 and,
+    with a minimum mass, at least that many participations in the domain."""
+    return "RCA ≥ 1" + (f" and at least {min_mass:g} participations" if min_mass else "")

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from rok.web import views
 from rok.web.charts import Bar, bar_chart, legend
 from rok.web.html import link, table
+from rok.web.labels import specialisation_rule
 from rok.web.region_page import SERVER, group_badge, map_section, region_sections
 
 router = APIRouter(include_in_schema=False)
@@ -94,9 +95,10 @@ def domain(request: Request, code: str) -> Response:
     chart = bar_chart([Bar(r["region_name"], float(r["rca"])) for r in top.to_dict("records")],
                       title=f"the most specialised regions in {a.profiles.domain_name(d)}", reference=1.0,
                       reference_label="1 = European average")
-    chart += (f'<p class="note">Regions specialised in the programme part: RCA ≥ 1 and at least {floor:g} '
-              f"participations in it ({int(t['specialised'].sum())} regions). Higher RCAs on fewer participations are "
-              "left out: on a handful of projects a share says little.</p>")
+    chart += (f'<p class="note">Regions specialised in the programme part ({specialisation_rule(floor)}): '
+              f"{int(t['specialised'].sum())} regions."
+              + (" Higher RCAs on fewer participations are left out: on a handful of projects a share says little."
+                 if floor else "") + "</p>")
     largest = t.sort_values(["value", "region"], ascending=[False, True]).head(60)
     largest = largest.assign(spec=["yes" if v else "no" for v in largest["specialised"]])
     html = table(largest, [("region_name", "region", lambda r: link(f"/regions/{r['region']}", r["region_name"])),

@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from rok.errors import InputError
 from rok.web.app import check_csrf, require
-from rok.web.auth import COOKIE, SCOPES, Viewer
+from rok.web.auth import COOKIE, Viewer
 from rok.web.html import fmt, link, table
 from rok.web.pages import render
 from rok.web.workspace_views import (
@@ -375,14 +375,14 @@ def users(request: Request) -> Response:
     v: Viewer = request.state.viewer
     require(v.role == "admin", "accounts are managed by admins")
     from rok.workspace.accounts import list_users, scope_labels, scopes_of
-    from rok.workspace.models import ROLES
+    from rok.workspace.models import ROLES, SCOPE_KINDS
 
     with request.app.state.workspace.session() as s:
         rows = [{"name": u.name, "email": u.email, "role": u.role, "scope": " ".join(scope_labels(scopes_of(s, u.id)))}
                 for u in list_users(s)]
     csrf = _csrf_field(request)
     roles = "".join(f"<option>{r}</option>" for r in ROLES)
-    kinds = "".join(f"<option>{k}</option>" for k in SCOPES)
+    kinds = "".join(f"<option>{k}</option>" for k in SCOPE_KINDS)
     forms = (f'<form class="stack" method="post" action="/admin/users">{csrf}'
              '<div><label for="uname">Name</label><input id="uname" name="name" required></div>'
              '<div><label for="uemail">E-mail</label><input id="uemail" name="email" type="email" required></div>'

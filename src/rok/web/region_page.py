@@ -15,7 +15,7 @@ from rok.errors import RokError
 from rok.web import views
 from rok.web.charts import Bar, Dot, bar_chart, legend, scatter_chart
 from rok.web.html import fmt, link, table
-from rok.web.labels import MAP_INDICATORS
+from rok.web.labels import MAP_INDICATORS, specialisation_rule
 from rok.web.maps import NO_DATA, europe_svg, region_svg
 from rok.web.state import Analyses
 
@@ -185,11 +185,9 @@ def region_sections(a: Analyses, code: str, links: Links, *, plans_html: str = "
     sections.append({"title": "Performance and its reasons", "id": "performance", "html": _reasons(a, code)})
     bars = [Bar(r["domain_name"], float(r["rca"]), "#1a5a93" if r["specialised"] else "#8fa8c0")
             for r in spec.to_dict("records")]
-    floor = p.selection.min_mass  # RCA >= 1 on fewer participations is not counted as a specialisation
     spec_html = bar_chart(bars, title="specialisation (RCA) by programme part", reference=1.0,
                           reference_label="1 = European average") + legend(
-        {f"specialised (RCA ≥ 1{f' and at least {floor:g} participations' if floor else ''})": "#1a5a93",
-         "not specialised": "#8fa8c0"})
+        {f"specialised ({specialisation_rule(p.selection.min_mass)})": "#1a5a93", "not specialised": "#8fa8c0"})
     st = views.stars(a, code)
     st = st.assign(stars_text=["★" * int(n) for n in st["stars"]])
     stars_html = table(st, [("name", "programme part", (lambda r: link(links.domain(r["domain"]), r["name"]))

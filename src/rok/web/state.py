@@ -11,7 +11,6 @@ serving. A failed open (a load is running) keeps the current version and retries
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
 import shutil
@@ -143,6 +142,18 @@ class Analyses:
             return {code: pd.concat(parts) if len(parts) > 1 else parts[0] for code, parts in groups.items()}
         return self._get("expected_by_region", make)
 
+    @property
+    def city_placements(self) -> pd.DataFrame:
+        """Participations placed by the name of a city that spans several NUTS 2 regions
+        (:func:`rok.warehouse.city_spread.city_placements`)."""
+        def make() -> pd.DataFrame:
+            from rok.warehouse import Warehouse
+            from rok.warehouse.city_spread import city_placements
+
+            with Warehouse(self.path, read_only=True) as wh:
+                return city_placements(wh)
+        return self._get("city_placements", make)
+
     def domains(self) -> pd.DataFrame:
         p = self.profiles
         return p.domains.loc[[d for d in p.activity.columns if d in p.domains.index]]
@@ -249,18 +260,6 @@ class DataState:
         time.sleep(30)  # requests that started on the old version finish first
         for path in (old.path, Path(str(old.path) + ".wal")):
             path.unlink(missing_ok=True)
-        del old
-        self.settled()
-
-    @staticmethod
-    def settled() -> None:
-        """After a version's analyses and pages are made: move every live object out of the
-        cyclic garbage collector's view (``gc.freeze``). Without this a full collection walks the
-        hundreds of thousands of cached objects and stalls a request now and then by 0.1-0.3 s
-        (the p99 of ``make bench-web``); unfreezing first lets the previous version's cycles go."""
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
 
     def close(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)

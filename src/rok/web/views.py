@@ -70,13 +70,7 @@ def placement_caveat(a: Analyses, code: str) -> str | None:
     """Cities the region shares with other regions, placed by name alone (:func:`rok.warehouse.city_spread.city_note`)."""
     from rok.warehouse.city_spread import city_note
 
-    def make() -> pd.DataFrame:
-        from rok.warehouse import Warehouse
-        from rok.warehouse.city_spread import city_placements
-
-        with Warehouse(a.path, read_only=True) as wh:
-            return city_placements(wh)
-    return city_note(a.cached_page(("city_placements",), make), code)
+    return city_note(a.city_placements, code)
 
 
 def performance_reasons(a: Analyses, code: str) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from rok.errors import InputError
 from rok.workspace.models import ROLES, SCOPE_KINDS, AuditEntry, Cluster, EditorScope, Plan, User, utcnow
 
 __all__ = ["add_user", "find_user", "verify_password", "set_password", "list_users", "set_scope", "scopes_of",
-           "scope_labels", "SCOPE_KINDS"]
+           "scope_labels", "sorted_refs", "SCOPE_KINDS"]
 
 _HASHER = PasswordHasher()
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -119,6 +119,11 @@ def _order(ref: str) -> tuple[int, str]:
     return (int(ref), "") if ref.isdigit() else (0, ref)
 
 
+def sorted_refs(refs: Iterable[str]) -> list[str]:
+    """Scope refs in their display order: ids numerically, codes alphabetically."""
+    return sorted(refs, key=_order)
+
+
 def _scope_ref(session: Session, kind: str, ref: object) -> str:
     text = str(ref).strip()
     if kind == "region":
@@ -144,4 +149,4 @@ def scopes_of(session: Session, user_id: int) -> dict[str, set[str]]:
 
 def scope_labels(scope: dict[str, set[str]]) -> list[str]:
     """``KIND:REF`` for each part of a scope, kinds in SCOPE_KINDS order (``["region:DE21", "plan:5"]``)."""
-    return [f"{kind}:{ref}" for kind in SCOPE_KINDS for ref in sorted(scope.get(kind, ()), key=_order)]
+    return [f"{kind}:{ref}" for kind in SCOPE_KINDS for ref in sorted_refs(scope.get(kind, ()))]
