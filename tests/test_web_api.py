@@ -363,3 +363,15 @@ def test_domain_page_ranks_only_specialised_regions(anon, web_app):  # type: ign
     best = t[t["specialised"]].sort_values("rca", ascending=False)["region_name"].iloc[0]
     assert f">{best}<" in chart
     assert "at least 5 participations" in html and ">The most active regions<" in html
+
+
+def test_mentoring_on_programme_parts_states_strengths_not_advice(anon, web_app):  # type: ignore[no-untyped-def]
+    """On a taxonomy of funding instruments the mentoring tables head the domains as the mentor's
+    strengths the mentee lacks, not as what to work on."""
+    assert web_app.state.data.get().profiles.kind == "instrument"
+    for url in ("/mentoring", "/regions/PL82"):
+        from html import unescape
+
+        text = unescape(anon.get(url).text)
+        assert "the mentor's strengths the mentee lacks</th>" in text, url
+        assert ">to work on</th>" not in text, url

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["INDICATOR_LABELS", "INDICATOR_SCALE", "specialisation_rule", "ACTOR_LABELS", "MAP_INDICATORS", "indicator_label", "actor_label"]
+__all__ = ["INDICATOR_LABELS", "INDICATOR_SCALE", "specialisation_rule", "work_on_label", "ACTOR_LABELS", "MAP_INDICATORS", "indicator_label", "actor_label"]
 
 #: The performance indicators (keys of rok.analysis.indicators.DEFAULT_SPEC), in plain words.
 INDICATOR_LABELS: dict[str, str] = {
@@ -48,3 +48,10 @@ def specialisation_rule(min_mass: float) -> str:
     """When a region counts as specialised in a domain (``M = 1``), in words: RCA at least 1 and,
     with a minimum mass, at least that many participations in the domain."""
     return "RCA ≥ 1" + (f" and at least {min_mass:g} participations" if min_mass else "")
+
+
+def work_on_label(kind: str) -> str:
+    """The heading of the mentoring pairs' domains: what to work on (ranked by relatedness) on a
+    knowledge taxonomy; on one of funding instruments only the fact behind them, since
+    relatedness is not advice there."""
+    return "the mentor's strengths the mentee lacks" if kind == "instrument" else "to work on"

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from rok.web import views
 from rok.web.charts import Bar, bar_chart, legend
 from rok.web.html import link, table
-from rok.web.labels import specialisation_rule
+from rok.web.labels import specialisation_rule, work_on_label
 from rok.web.region_page import SERVER, group_badge, map_section, region_sections
 
 router = APIRouter(include_in_schema=False)
@@ -157,7 +157,7 @@ def mentoring(request: Request) -> Response:
     m = views.mentoring_of(a)
     html = table(m, [("mentee_name", "mentee", lambda r: link(f"/regions/{r['mentee']}", r["mentee_name"])),
                      ("mentor_name", "mentor", lambda r: link(f"/regions/{r['mentor']}", r["mentor_name"])),
-                     ("domains_to_work_on", "to work on", None), ("existing_ties", "ties", None),
+                     ("domains_to_work_on", work_on_label(a.profiles.kind), None), ("existing_ties", "ties", None),
                      ("score", "score", "n2")])
     from rok.web.pages_work import programmes_html
 
@@ -175,10 +175,11 @@ def mentoring(request: Request) -> Response:
     return render(request, "Mentoring", [
         {"html": '<p class="lead">Regions of the emerging and moderate groups paired with leaders and strong regions '
                  "of other countries: an optimal assignment on complementarity, structural similarity and shared "
-                 "domains. Each pair says what to work on"
-                 + (": programme parts where the mentor is specialised and the mentee is not (relatedness is not "
-                    "advice on this taxonomy of funding instruments)" if a.profiles.kind == "instrument" else "")
-                 + ".</p>"},
+                 "domains. "
+                 + ("Each pair lists the programme parts where the mentor is specialised and the mentee is not; "
+                    "which to work on is for the pair to choose (relatedness is not advice on this taxonomy of "
+                    "funding instruments)." if a.profiles.kind == "instrument" else "Each pair says what to work on.")
+                 + "</p>"},
         {"title": "Programmes", "html": programmes_html(request)},
         {"title": "The default assignment", "html": a.cached_page(("mentoring-map",), picture) + html}])
 

@@ -15,7 +15,7 @@ from rok.errors import RokError
 from rok.web import views
 from rok.web.charts import Bar, Dot, bar_chart, legend, scatter_chart
 from rok.web.html import fmt, link, table
-from rok.web.labels import MAP_INDICATORS, specialisation_rule
+from rok.web.labels import MAP_INDICATORS, specialisation_rule, work_on_label
 from rok.web.maps import NO_DATA, europe_svg, region_svg
 from rok.web.state import Analyses
 
@@ -239,12 +239,13 @@ def region_sections(a: Analyses, code: str, links: Links, *, plans_html: str = "
     role = "mentee" if (m["mentee"] == code).any() else "mentor" if len(m) else ""
     m = m.assign(other=[r["mentor"] if r["mentee"] == code else r["mentee"] for r in m.to_dict("records")])
     m_html = table(m, [("other", "mentor" if role == "mentee" else "mentee", lambda r: region_link(r["other"])),
-                       ("domains_to_work_on", "to work on", None), ("existing_ties", "ties", None),
+                       ("domains_to_work_on", work_on_label(a.profiles.kind), None), ("existing_ties", "ties", None),
                        ("score", "score", "n2")], empty="Not in the default mentoring programme (it pairs emerging "
                                                         "and moderate regions with leaders and strong ones).")
     if len(m) and instrument:
-        m_html += ('<p class="note">To work on: programme parts where the mentor is specialised and the mentee is '
-                   "not, strongest first (relatedness is not advice on this taxonomy of funding instruments).</p>")
+        m_html += ('<p class="note">The mentor\'s strengths the mentee lacks: programme parts where the mentor is '
+                   "specialised and the mentee is not, strongest first; which to work on is for the pair to choose "
+                   "(relatedness is not advice on this taxonomy of funding instruments).</p>")
     if len(m) and links.domain is not None:  # the server's pages (the static ones keep the table: size)
         names = _names(a)
         lines = [(code, o, "#8a5a00" if role == "mentee" else "#1a5a93") for o in m["other"]]
